@@ -1,0 +1,5 @@
+"""``python -m bwtui``."""
+
+from bwtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Command-line entry point: the monitor by default, sub-commands for scripts.
+
+Sub-command modules live in ``bwtui.commands`` and expose ``add_parser(subparsers)`` and
+``run(args) -> int``. They are import-light: nothing here imports Textual unless the monitor
+itself is started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bwtui import __version__
+
+SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate")
+
+
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $BWTUI_CONFIG, else the user config dir's bwtui/config.toml)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="bwtui",
+        description="Terminal bandwidth monitor for Hivelocity servers and Altostrat VPN instances.",
+        epilog="Run `bwtui --demo` to try it against the built-in simulated provider APIs.",
+    )
+    parser.add_argument("--version", action="version", version=f"bwtui {__version__}")
+    _add_config_option(parser)
+    parser.add_argument(
+        "--demo", action="store_true", help="monitor the built-in simulated provider APIs"
+    )
+    parser.add_argument(
+        "--demo-speed",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="with --demo: run simulated time N times faster (for show)",
+    )
+    parser.add_argument(
+        "--demo-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --demo: number of simulated Hivelocity services (default 12)",
+    )
+    parser.add_argument(
+        "--theme", choices=("default", "ansi"), default=None, help="colour theme"
+    )
+    parser.add_argument(
+        "--ascii", action="store_true", default=None, help="draw graphs without braille/box glyphs"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"bwtui.commands.{name}")
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and run the chosen command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    try:
+        if func is None:
+            from bwtui.commands.monitor import run as run_monitor
+
+            return run_monitor(args)
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
