@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+import ipaddress
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from bwtui.model import ProviderName
+from bwtui.paths import locate_config
+from bwtui.si import parse_si
 
 HIVELOCITY_DEFAULT_ALLOWANCE_OUT_BYTES = 10 * 10**12  # 10 TB outbound per service per month
 DEFAULT_OVERAGE_USD_PER_GB = 0.01
@@ -65,3 +74,477 @@ class Config:
     theme: str = "default"
     ascii: bool = False
     poll: PollSettings = field(default_factory=PollSettings)
+
+
+# --------------------------------------------------------------------------------------------
+# Loader and validation
+# --------------------------------------------------------------------------------------------
+
+PROVIDERS: tuple[str, ...] = ("hivelocity", "altostrat")
+THEMES: tuple[str, ...] = ("default", "ansi")
+HIVELOCITY_INTERFACES: tuple[str, ...] = ("eth0", "eth1", "public", "private", "all")
+ACCOUNT_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+TB_BYTES = 10**12
+
+_TOP_KEYS = ("theme", "ascii", "poll", "account")
+_POLL_KEYS = ("altostrat_interval_s", "request_deadline_s", "max_concurrency")
+_ACCOUNT_KEYS = (
+    "name",
+    "provider",
+    "base_url",
+    "path_prefix",
+    "interface",
+    "billing_day",
+    "allowance_out_tb",
+    "allowance_out_bytes",
+    "overage_usd_per_gb",
+    "thresholds",
+    "resources",
+)
+_THRESHOLD_RATE_KEYS = ("warn_in", "crit_in", "warn_out", "crit_out")
+_THRESHOLD_PCT_KEYS = ("warn_projected_pct", "crit_projected_pct")
+_THRESHOLD_KEYS = _THRESHOLD_RATE_KEYS + _THRESHOLD_PCT_KEYS
+_RESOURCE_KEYS = ("allowance_out_tb", "allowance_out_bytes", "thresholds")
+_SECRET_LIKE_KEYS = {"token", "api_key", "apikey", "key", "secret", "password", "api_token"}
+
+
+class ConfigError(Exception):
+    """A config problem a user can fix; ``str()`` is ``"<file>:<line>: <problem>. Fix: <fix>"``.
+
+    ``line`` is omitted (``"<file>: ..."``) where it is not known. Never carries a secret.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Path | str | None = None,
+        line: int | None = None,
+        problem: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.problem = problem or message
+        self.fix = fix
+
+    @classmethod
+    def at(cls, file: Path | str, line: int | None, problem: str, fix: str) -> ConfigError:
+        """Build the error with the standard ``file:line: problem. Fix: fix`` text."""
+        where = f"{file}:{line}" if line is not None else f"{file}"
+        return cls(f"{where}: {problem}. Fix: {fix}", file=file, line=line, problem=problem, fix=fix)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ::1."""
+    if not host:
+        return False
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def env_key(name: str) -> str:
+    """The account name as used in ``BWTUI_TOKEN_<NAME>``: upper case, non-alphanumerics as ``_``."""
+    return "".join(c.upper() if c.isascii() and c.isalnum() else "_" for c in name)
+
+
+def account_name_problem(name: object) -> str | None:
+    """Why ``name`` is not a valid account name, or None when it is."""
+    if not isinstance(name, str) or not name:
+        return "an account name must be a non-empty string"
+    if not ACCOUNT_NAME_RE.match(name):
+        return f"account name {name!r} may only hold letters, digits, '-' and '_'"
+    return None
+
+
+def base_url_problem(url: str) -> tuple[str, str] | None:
+    """(problem, fix) when ``url`` is not an acceptable provider base URL, else None."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return (f"base_url {url!r} is not a valid URL", 'write it like "https://host/path"')
+    if parts.scheme not in ("http", "https") or not host:
+        return (f"base_url {url!r} is not an http(s) URL", 'write it like "https://host/path"')
+    if parts.username is not None or parts.password is not None:
+        return (
+            "base_url must not contain a user name or password",
+            "remove the 'user:password@' part; tokens come from BWTUI_TOKEN_<NAME> or `bwtui auth set`",
+        )
+    if parts.query or parts.fragment:
+        return (f"base_url {url!r} must not have a query or fragment", "remove the part after '?' or '#'")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        return (
+            f"base_url {url!r} uses http:// to a non-loopback host, which would send the token in clear",
+            "use https:// (http:// is only allowed for localhost, 127.0.0.0/8 and ::1)",
+        )
+    return None
+
+
+def suggest(key: str, allowed: tuple[str, ...]) -> str:
+    """A fix text for an unknown key: the closest allowed key, and the full list."""
+    close = difflib.get_close_matches(key, allowed, n=1)
+    listed = ", ".join(allowed)
+    if close:
+        return f"did you mean '{close[0]}'? (allowed here: {listed})"
+    return f"remove it (allowed here: {listed})"
+
+
+# --- locating lines in the source --------------------------------------------------------------
+
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY_RE = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_PART_RE = re.compile(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""")
+
+
+def _split_dotted(text: str) -> tuple[str, ...]:
+    return tuple(p[1:-1] if p[0] in "\"'" else p for p in _PART_RE.findall(text))
+
+
+class _SourceMap:
+    """Finds the line of a key or table in TOML text (best effort, for error messages)."""
+
+    def __init__(self, text: str) -> None:
+        self.keys: dict[tuple[tuple[object, ...], str], int] = {}
+        self.tables: dict[tuple[object, ...], int] = {}
+        self.headers: list[tuple[int, tuple[object, ...]]] = []
+        current: tuple[object, ...] = ()
+        account_index = -1
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = _HEADER_RE.match(line)
+            if header and not _KEY_RE.match(line):
+                parts = _split_dotted(header.group(2))
+                if header.group(1) == "[[" and parts == ("account",):
+                    account_index += 1
+                if parts and parts[0] == "account" and account_index >= 0:
+                    current = ("account", account_index, *parts[1:])
+                else:
+                    current = parts
+                self.tables.setdefault(current, number)
+                self.headers.append((number, current))
+                continue
+            key = _KEY_RE.match(line)
+            if key:
+                parts = _split_dotted(key.group(1))
+                if parts:
+                    table = current + parts[:-1]
+                    self.keys.setdefault((table, parts[-1]), number)
+                    for depth in range(1, len(parts)):
+                        self.tables.setdefault(current + parts[:depth], number)
+
+    def line(self, table: tuple[object, ...], key: str | None = None) -> int | None:
+        """The key's line, else the table's header line, else the nearest enclosing table's."""
+        if key is not None and (table, key) in self.keys:
+            return self.keys[(table, key)]
+        probe = table
+        while probe:
+            if probe in self.tables:
+                return self.tables[probe]
+            probe = probe[:-1]
+        return None
+
+
+_TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError, file: Path | str, text: str) -> ConfigError:
+    message = str(exc)
+    line: int | None = None
+    column: int | None = None
+    pos = _TOML_POS_RE.search(message)
+    if pos:
+        line, column = int(pos.group(1)), int(pos.group(2))
+        message = message[: pos.start()]
+    elif _TOML_END_RE.search(message):
+        message = message[: _TOML_END_RE.search(message).start()]  # type: ignore[union-attr]
+        line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    lowered = message.lower()
+    if "overwrite" in lowered or "duplicate" in lowered:
+        fix = "each key and [table] may appear only once per table: remove or rename the repeat"
+    elif "invalid value" in lowered:
+        fix = 'quote text values (name = "hv-prod"); numbers and true/false stay bare'
+    elif "unterminated string" in lowered:
+        fix = "close the string with the same quote it opens with"
+    else:
+        fix = "correct the TOML syntax there (see https://toml.io)"
+    problem = f"invalid TOML: {message.strip()}"
+    if column is not None:
+        problem += f" (column {column})"
+    return ConfigError.at(file, line, problem, fix)
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class _Validator:
+    def __init__(self, file: Path | str, text: str) -> None:
+        self.file = file
+        self.src = _SourceMap(text)
+
+    def error(self, table: tuple[object, ...], key: str | None, problem: str, fix: str) -> ConfigError:
+        return ConfigError.at(self.file, self.src.line(table, key), problem, fix)
+
+    def check_keys(self, data: dict[str, Any], allowed: tuple[str, ...], table: tuple[object, ...], where: str) -> None:
+        for key in data:
+            if key in allowed:
+                continue
+            if key.lower() in _SECRET_LIKE_KEYS:
+                raise self.error(
+                    table,
+                    key,
+                    f"unknown key '{key}' {where}: tokens do not belong in the config file",
+                    "remove it; set BWTUI_TOKEN_<NAME> or run `bwtui auth set NAME` instead",
+                )
+            raise self.error(table, key, f"unknown key '{key}' {where}", suggest(key, allowed))
+
+    def table(self, value: object, table: tuple[object, ...], key: str, what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.error(table, key, f"'{key}' must be a table ({what})", f"write it as [{what}]")
+        return value
+
+    def number(self, data: dict[str, Any], key: str, table: tuple[object, ...], *, minimum: float = 0.0,
+               strict: bool = False, integer: bool = False) -> float | int | None:
+        if key not in data:
+            return None
+        value = data[key]
+        ok = _is_number(value) and (not integer or isinstance(value, int))
+        if ok:
+            ok = value > minimum if strict else value >= minimum
+        if not ok:
+            kind = "a whole number" if integer else "a number"
+            bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
+            raise self.error(table, key, f"'{key}' must be {kind} {bound}", f"set {key} = <{kind} {bound}>")
+        return value
+
+    # -- top level --
+
+    def config(self, data: dict[str, Any], path: Path | None) -> Config:
+        self.check_keys(data, _TOP_KEYS, (), "at the top level")
+        theme = data.get("theme", "default")
+        if theme not in THEMES:
+            raise self.error((), "theme", f"theme {theme!r} is not known", 'use theme = "default" or theme = "ansi"')
+        ascii_ = data.get("ascii", False)
+        if not isinstance(ascii_, bool):
+            raise self.error((), "ascii", "'ascii' must be true or false", "write ascii = true or ascii = false")
+        poll = self.poll(data["poll"]) if "poll" in data else PollSettings()
+        raw_accounts = data.get("account", [])
+        if isinstance(raw_accounts, dict) or not isinstance(raw_accounts, list):
+            raise self.error(
+                ("account",), None, "'account' must be an array of tables",
+                "write each account as its own [[account]] section (double brackets)",
+            )
+        accounts: list[AccountConfig] = []
+        seen: dict[str, int] = {}
+        for index, raw in enumerate(raw_accounts):
+            account = self.account(raw, index)
+            folded = env_key(account.name)
+            if folded in seen:
+                first = raw_accounts[seen[folded]]["name"]
+                raise self.error(
+                    ("account", index), "name",
+                    f"duplicate account name {account.name!r} (also used by account #{seen[folded] + 1}, {first!r})",
+                    "give every [[account]] a unique name (names that differ only in case or in "
+                    "'-' versus '_' count as the same: they share one BWTUI_TOKEN_<NAME> variable)",
+                )
+            seen[folded] = index
+            accounts.append(account)
+        return Config(path=path, accounts=accounts, theme=theme, ascii=ascii_, poll=poll)
+
+    def poll(self, value: object) -> PollSettings:
+        table = ("poll",)
+        data = self.table(value, (), "poll", "poll")
+        self.check_keys(data, _POLL_KEYS, table, "in [poll]")
+        defaults = PollSettings()
+        interval = self.number(data, "altostrat_interval_s", table, minimum=5.0)
+        deadline = self.number(data, "request_deadline_s", table, minimum=0.0, strict=True)
+        concurrency = self.number(data, "max_concurrency", table, minimum=1, integer=True)
+        return PollSettings(
+            altostrat_interval_s=float(interval) if interval is not None else defaults.altostrat_interval_s,
+            request_deadline_s=float(deadline) if deadline is not None else defaults.request_deadline_s,
+            max_concurrency=int(concurrency) if concurrency is not None else defaults.max_concurrency,
+        )
+
+    # -- accounts --
+
+    def account(self, raw: object, index: int) -> AccountConfig:
+        table: tuple[object, ...] = ("account", index)
+        if not isinstance(raw, dict):
+            raise self.error(table, None, f"account #{index + 1} is not a table", "write it as an [[account]] section")
+        if "name" not in raw:
+            raise self.error(table, None, f"account #{index + 1} has no name", 'add name = "my-account" under [[account]]')
+        name = raw["name"]
+        problem = account_name_problem(name)
+        if problem:
+            raise self.error(table, "name", problem, 'use letters, digits, "-" and "_" only, e.g. name = "hv-prod"')
+        where = f"in account '{name}'"
+        self.check_keys(raw, _ACCOUNT_KEYS, table, where)
+        provider = raw.get("provider")
+        if provider not in PROVIDERS:
+            got = "has no provider" if provider is None else f"has unknown provider {provider!r}"
+            raise self.error(table, "provider", f"account '{name}' {got}",
+                             'set provider = "hivelocity" or provider = "altostrat"')
+        base_url = raw.get("base_url")
+        if base_url is not None:
+            if not isinstance(base_url, str):
+                raise self.error(table, "base_url", f"'base_url' {where} must be a string", 'write base_url = "https://..."')
+            bad = base_url_problem(base_url)
+            if bad:
+                raise self.error(table, "base_url", f"{bad[0]} ({where})", bad[1])
+            base_url = base_url.rstrip("/")
+        path_prefix = raw.get("path_prefix")
+        if path_prefix is not None:
+            if provider != "altostrat":
+                raise self.error(table, "path_prefix", f"'path_prefix' only applies to altostrat accounts ({where})",
+                                 "remove it")
+            if not isinstance(path_prefix, str) or (path_prefix and not path_prefix.startswith("/")) \
+                    or any(c in path_prefix for c in "?#") or any(ord(c) < 0x21 for c in path_prefix):
+                raise self.error(table, "path_prefix", f"'path_prefix' {where} must be empty or a path starting with '/'",
+                                 'write path_prefix = "/vpn" (or "" for the older API without a prefix)')
+            path_prefix = path_prefix.rstrip("/")
+        interface = raw.get("interface")
+        if interface is not None:
+            if provider != "hivelocity":
+                raise self.error(table, "interface", f"'interface' only applies to hivelocity accounts ({where})",
+                                 "remove it")
+            if interface not in HIVELOCITY_INTERFACES:
+                raise self.error(table, "interface", f"interface {interface!r} is not known ({where})",
+                                 f"use one of: {', '.join(HIVELOCITY_INTERFACES)} (public is what is billed)")
+        billing_day = raw.get("billing_day", 1)
+        if isinstance(billing_day, bool) or not isinstance(billing_day, int) or not 1 <= billing_day <= 31:
+            raise self.error(table, "billing_day", f"billing_day {billing_day!r} {where} is not a day of the month",
+                             "use a whole number from 1 to 31 (the day the billing period starts, UTC)")
+        allowance = self.allowance(raw, table, where)
+        if allowance is None and provider == "hivelocity":
+            allowance = HIVELOCITY_DEFAULT_ALLOWANCE_OUT_BYTES
+        overage = self.number(raw, "overage_usd_per_gb", table)
+        thresholds = self.thresholds(raw.get("thresholds"), (*table, "thresholds"), table, where, Thresholds())
+        resources = self.resources(raw.get("resources"), table, where, thresholds)
+        return AccountConfig(
+            name=name,
+            provider=provider,
+            base_url=base_url,
+            path_prefix=path_prefix,
+            interface=interface if interface is not None else "public",
+            billing_day=billing_day,
+            allowance_out_bytes=allowance,
+            overage_usd_per_gb=float(overage) if overage is not None else DEFAULT_OVERAGE_USD_PER_GB,
+            thresholds=thresholds,
+            resources=resources,
+        )
+
+    def allowance(self, data: dict[str, Any], table: tuple[object, ...], where: str) -> int | None:
+        if "allowance_out_tb" in data and "allowance_out_bytes" in data:
+            raise self.error(table, "allowance_out_bytes", f"both allowance_out_tb and allowance_out_bytes are set {where}",
+                             "keep only one of them")
+        tb = self.number(data, "allowance_out_tb", table)
+        if tb is not None:
+            return int(round(tb * TB_BYTES))
+        raw_bytes = self.number(data, "allowance_out_bytes", table, integer=True)
+        return int(raw_bytes) if raw_bytes is not None else None
+
+    def thresholds(self, value: object, table: tuple[object, ...], parent: tuple[object, ...], where: str,
+                   base: Thresholds) -> Thresholds:
+        if value is None:
+            return base
+        data = self.table(value, parent, "thresholds", "account.thresholds")
+        self.check_keys(data, _THRESHOLD_KEYS, table, f"in the thresholds {where}")
+        values: dict[str, float | None] = {}
+        for key in _THRESHOLD_RATE_KEYS:
+            if key not in data:
+                continue
+            raw = data[key]
+            if _is_number(raw) and raw >= 0:
+                values[key + "_bps"] = float(raw)
+                continue
+            try:
+                if not isinstance(raw, str):
+                    raise ValueError("not a string")
+                values[key + "_bps"] = parse_si(raw)
+            except ValueError:
+                raise self.error(table, key, f"threshold {key} = {raw!r} {where} is not a rate",
+                                 f'write a rate in bits/s with an optional k, M, G or T suffix, e.g. {key} = "500M"') from None
+        for key in _THRESHOLD_PCT_KEYS:
+            pct = self.number(data, key, table, strict=True)
+            if pct is not None:
+                values[key] = float(pct)
+        merged = replace(base, **values)
+        for warn, crit, label in (("warn_in_bps", "crit_in_bps", "in"), ("warn_out_bps", "crit_out_bps", "out"),
+                                  ("warn_projected_pct", "crit_projected_pct", "projected_pct")):
+            w, c = getattr(merged, warn), getattr(merged, crit)
+            if w is not None and c is not None and w > c:
+                warn_key, crit_key = warn.removesuffix("_bps"), crit.removesuffix("_bps")
+                key = warn_key if warn_key in data else crit_key
+                raise self.error(table, key, f"warning threshold for {label} is above the critical one {where}",
+                                 f"make warn_{label} at most crit_{label}")
+        return merged
+
+    def resources(self, value: object, table: tuple[object, ...], where: str,
+                  account_thresholds: Thresholds) -> dict[str, ResourceOverride]:
+        if value is None:
+            return {}
+        data = self.table(value, table, "resources", 'account.resources."<id>"')
+        overrides: dict[str, ResourceOverride] = {}
+        for resource_id, raw in data.items():
+            rtable = (*table, "resources", resource_id)
+            rwhere = f"for resource {resource_id!r} {where}"
+            if not isinstance(raw, dict):
+                raise self.error(rtable, None, f"resource override {rwhere} must be a table",
+                                 f'write it as [account.resources."{resource_id}"]')
+            self.check_keys(raw, _RESOURCE_KEYS, rtable, rwhere)
+            allowance = self.allowance(raw, rtable, rwhere)
+            thresholds = None
+            if "thresholds" in raw:
+                thresholds = self.thresholds(raw["thresholds"], (*rtable, "thresholds"), rtable, rwhere, account_thresholds)
+            overrides[str(resource_id)] = ResourceOverride(allowance_out_bytes=allowance, thresholds=thresholds)
+        return overrides
+
+
+def parse_config_text(text: str, path: Path | str | None = None) -> Config:
+    """Parse and validate config text; ``path`` names the file in errors (and in ``Config.path``)."""
+    file = path if path is not None else "<config>"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(exc, file, text) from None
+    return _Validator(file, text).config(data, Path(path) if path is not None else None)
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load the config: ``path`` (``--config``), else ``$BWTUI_CONFIG``, else the default file.
+
+    A missing default file is a first run (no accounts, ``Config.path`` None); a missing file named
+    explicitly is a ConfigError.
+    """
+    location = locate_config(path)
+    file = location.path
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        if not location.explicit:
+            return Config(path=None)
+        raise ConfigError.at(file, None, f"config file not found (named by {location.source})",
+                             "correct the path, or create it with `bwtui account add NAME --provider PROVIDER`") from None
+    except IsADirectoryError:
+        raise ConfigError.at(file, None, "this is a directory, not a config file",
+                             f"point at the file inside it, e.g. {file / 'config.toml'}") from None
+    except OSError as exc:
+        raise ConfigError.at(file, None, f"cannot read the config file ({exc.strerror or exc})",
+                             "check the file's permissions") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError.at(file, line, "the config file is not valid UTF-8", "save it as UTF-8 text") from None
+    return parse_config_text(text, file)
