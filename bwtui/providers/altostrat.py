@@ -1,0 +1,174 @@
+"""Altostrat Managed VPN client: instances and their billing-period byte counters.
+
+Altostrat gives no series: ``fetch_series`` returns None and rates are derived by the poller from
+successive readings. The parsers below are pure and raise only ProviderError(BAD_RESPONSE).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+import httpx
+
+from bwtui.model import ErrorKind, ProviderError, RateLimit, Resource, Series, Usage
+from bwtui.providers.base import Period, ProviderTraits
+from bwtui.providers.http import DEFAULT_MAX_BODY_BYTES, HeaderAuth, HttpApi
+
+DEFAULT_BASE_URL = "https://v1.api.altostrat.io"
+DEFAULT_PATH_PREFIX = "/vpn"
+MESSAGE_KEYS = ("message", "description", "errors")
+MAX_COUNTER_BYTES = 2**63 - 1
+
+
+def bad(message: str) -> ProviderError:
+    return ProviderError(ErrorKind.BAD_RESPONSE, message)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def parse_instances(body: object, account: str) -> list[Resource]:
+    """``GET {prefix}/instances`` (a bare array, or ``{"data": [...]}``) → ``instance`` Resources.
+
+    Entries without a usable ``id`` are skipped; duplicates keep the first.
+    """
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        body = body["data"]
+    if not isinstance(body, list):
+        raise bad("the instance list is not a list")
+    resources: list[Resource] = []
+    seen: set[str] = set()
+    for item in body:
+        if not isinstance(item, dict):
+            continue
+        instance_id = _text(item.get("id"))
+        if instance_id is None or instance_id in (".", "..") or len(instance_id) > 200:
+            continue
+        if instance_id in seen:
+            continue
+        seen.add(instance_id)
+        resources.append(
+            Resource(
+                account=account,
+                provider="altostrat",
+                kind="instance",
+                id=instance_id,
+                name=_text(item.get("name")) or _text(item.get("hostname")) or instance_id,
+                location=_text(item.get("region")),
+                hostname=_text(item.get("hostname")),
+            )
+        )
+    return resources
+
+
+def _counter(data: dict[str, object], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise bad(f"{key} is not a number")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        value = int(value)
+    if value < 0:
+        raise bad(f"{key} is negative")
+    if value > MAX_COUNTER_BYTES:
+        raise bad(f"{key} is implausibly large")
+    return value
+
+
+def parse_bandwidth(body: object, *, as_of: float, source: str) -> Usage:
+    """``GET {prefix}/instances/{id}/bandwidth`` → Usage (billing-period byte counters)."""
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body = body["data"]
+    if not isinstance(body, dict):
+        raise bad("the bandwidth answer is not an object")
+    in_bytes = _counter(body, "incoming_bytes")
+    out_bytes = _counter(body, "outgoing_bytes")
+    if in_bytes is None and out_bytes is None:
+        raise bad("the bandwidth answer has neither incoming_bytes nor outgoing_bytes")
+    return Usage(
+        period_in_bytes=in_bytes, period_out_bytes=out_bytes, as_of=as_of, source=source
+    )
+
+
+def _check_prefix(path_prefix: str) -> str:
+    prefix = path_prefix.strip()
+    if prefix in ("", "/"):
+        return ""
+    if not prefix.startswith("/") or any(c in prefix for c in "?#\\ \t\r\n"):
+        raise ValueError(f"path_prefix {path_prefix!r} must look like /vpn (or be empty)")
+    return prefix.rstrip("/")
+
+
+class AltostratClient:
+    """One Altostrat account (``Authorization: Bearer``). Raises only ProviderError from calls."""
+
+    provider = "altostrat"
+    traits = ProviderTraits(series_step_s=None, usage_interval_s=60, has_image=False)
+
+    def __init__(
+        self,
+        account: str,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        path_prefix: str = DEFAULT_PATH_PREFIX,
+        http: httpx.AsyncClient | None = None,
+        timeout_s: float = 10.0,
+        clock: Callable[[], float] = time.time,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        self.account = account
+        self.path_prefix = _check_prefix(path_prefix)
+        self._clock = clock
+        self._api = HttpApi(
+            base_url=base_url,
+            auth=HeaderAuth("Authorization", token, prefix="Bearer "),
+            http=http,
+            timeout_s=timeout_s,
+            clock=clock,
+            message_keys=MESSAGE_KEYS,
+            max_body_bytes=max_body_bytes,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"AltostratClient(account={self.account!r}, base_url={self._api.base_url!r}, "
+            f"path_prefix={self.path_prefix!r})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._api.base_url
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        return self._api.rate_limit
+
+    async def aclose(self) -> None:
+        await self._api.aclose()
+
+    async def list_resources(self) -> list[Resource]:
+        """Every VPN instance of the account."""
+        body = await self._api.request_json("GET", f"{self.path_prefix}/instances")
+        return parse_instances(body, self.account)
+
+    async def fetch_usage(self, resource: Resource, period_start: float, now: float) -> Usage:
+        """The instance's current billing-period counters (``period_start`` is not sent)."""
+        path = f"{self.path_prefix}/instances/{quote(resource.id, safe='')}/bandwidth"
+        body = await self._api.request_json("GET", path)
+        return parse_bandwidth(
+            body,
+            as_of=self._clock(),
+            source=f"GET {self.path_prefix}/instances/{{id}}/bandwidth",
+        )
+
+    async def fetch_series(self, resource: Resource, period: Period) -> Series | None:
+        """Altostrat has no series."""
+        return None

@@ -1,0 +1,119 @@
+"""Sending replies over raw ASGI, with the transport-level faults applied on the way out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bwtui.simulator.faults import Fault
+
+Send = Any  # the ASGI send callable
+
+
+@dataclass(slots=True)
+class Reply:
+    """A JSON reply: status, body (JSON-able) and extra headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ApiError(Exception):
+    """Raised by handlers to answer with an error reply."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.reply = Reply(status, body, dict(headers or {}))
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """Raised by the app to drop the connection.
+
+    It is an ``httpx.RemoteProtocolError`` so that an in-process ``httpx.ASGITransport``
+    (which re-raises app exceptions) looks to the client exactly like a dropped socket.
+    """
+
+
+def stringify_numbers(value: Any) -> Any:
+    """Every int/float in a JSON value turned into a string (the ``wrong_types`` fault)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return [stringify_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: stringify_numbers(v) for k, v in value.items()}
+    return value
+
+
+def _encode(body: Any) -> bytes:
+    has_nan = _contains_nan(body)
+    return json.dumps(body, separators=(",", ":"), allow_nan=has_nan).encode()
+
+
+def _contains_nan(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list):
+        return any(_contains_nan(v) for v in value)
+    if isinstance(value, dict):
+        return any(_contains_nan(v) for v in value.values())
+    return False
+
+
+def _padded(body: Any, pad: str) -> Any:
+    """The body with a large string field added where it stays valid for its shape."""
+    if isinstance(body, dict):
+        return {**body, "padding": pad}
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        return [{**body[0], "padding": pad}, *body[1:]]
+    return {"data": body, "padding": pad}
+
+
+def render(reply: Reply, fault: Fault | None) -> bytes:
+    """The body bytes, with body-level faults applied to successful replies."""
+    body = reply.body
+    if fault is not None and reply.status == 200:
+        if fault.kind == "wrong_types":
+            body = stringify_numbers(body)
+        elif fault.kind == "malformed_json":
+            return b"<html><body>502 Bad Gateway</body></html>{\"metadata\": [1, 2,,}"
+        elif fault.kind == "huge":
+            return _encode(_padded(body, "x" * max(0, fault.size_bytes)))
+    data = _encode(body)
+    if fault is not None and reply.status == 200 and fault.kind == "truncated_json":
+        return data[: max(1, len(data) // 2)]
+    return data
+
+
+async def send_reply(send: Send, reply: Reply, fault: Fault | None = None) -> None:
+    """Write ``reply`` to the ASGI ``send`` channel, misbehaving as ``fault`` says."""
+    if fault is not None and fault.kind == "drop_connection":
+        await send({
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        })
+        raise DroppedConnection("Server disconnected without sending a complete response.")
+    data = render(reply, fault)
+    headers = [(b"content-type", b"application/json")]
+    headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
+    headers.append((b"content-length", str(len(data)).encode()))
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    if fault is not None and fault.kind == "slow_drip":
+        rate = max(1.0, fault.bytes_per_s)
+        chunk = max(1, int(rate / 10))
+        for offset in range(0, len(data), chunk):
+            await send({"type": "http.response.body", "body": data[offset: offset + chunk],
+                        "more_body": True})
+            await asyncio.sleep(chunk / rate)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    await send({"type": "http.response.body", "body": data, "more_body": False})
