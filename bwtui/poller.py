@@ -1,0 +1,738 @@
+"""The polling engine: what to ask each provider, when, and within what budget. Pure asyncio.
+
+Shape: per account, a task (in its own task group) lists resources and re-lists them now and
+then; per budget group (accounts on one provider host share Hivelocity's per-IP budget), one
+scheduler picks the next resource whose request is due (selected resource first, then ones the
+user asked to refresh, then the earliest due), takes requests from the budget, and starts that
+resource's poll in its account's task group under the account's concurrency limit. A resource
+has at most one poll in flight; the next is armed when it finishes.
+
+Cadence: Hivelocity's DAY series when a new 5-minute point is due (last sample + step + lag, never
+sooner than a step after the previous fetch); its billing totals every ``usage_interval_s``.
+Altostrat's totals every ``altostrat_interval_s``, rates from successive readings. When the budget
+cannot carry that, the intervals of unselected resources stretch (never the selected one's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import math
+import random
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from types import MappingProxyType
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from bwtui.clock import Clock, Waker, deadline, sleep_until
+from bwtui.config import PollSettings
+from bwtui.events import (
+    AccountFailed,
+    AccountListed,
+    PollerPaused,
+    PollEvent,
+    RateLimitUpdated,
+    ResourceKey,
+    ResourceUpdated,
+    SeriesUpdated,
+)
+from bwtui.model import ErrorKind, ProviderError, Reading, Resource, ResourceState, Sample, Series, Usage
+from bwtui.periods import period_bounds
+from bwtui.polling.backoff import Backoff
+from bwtui.polling.budget import Budget, BudgetTuning
+from bwtui.polling.slot import PERIOD, SERIES, USAGE, Job, Slot
+from bwtui.providers.base import Period, ProviderClient
+from bwtui.runtime import AccountRuntime
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_HOSTS = {"hivelocity": "core.hivelocity.net", "altostrat": "v1.api.altostrat.io"}
+HistorySeed = Callable[[Resource], tuple[Sequence[Sample], Reading | None]]
+
+
+def default_period_start(now: float, billing_day: int) -> float:
+    """Start of the billing period containing ``now``."""
+    return period_bounds(now, billing_day)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class PollerTuning:
+    """Finer knobs than ``PollSettings`` (tests and benchmarks change them)."""
+
+    relist_interval_s: float = 1800.0
+    series_lag_s: float = 30.0  # ask this long after a new point is due
+    backoff_base_s: float = 15.0
+    backoff_cap_s: float = 900.0
+    history_len: int = 576  # two days of 5-minute points
+    rate_limit_event_interval_s: float = 10.0
+    budget: BudgetTuning = field(default_factory=BudgetTuning)
+
+
+def budget_key(runtime: AccountRuntime) -> tuple[str, str]:
+    """Accounts of one provider on one host share a budget (Hivelocity counts per IP)."""
+    provider = runtime.config.provider
+    base_url = runtime.config.base_url
+    host = urlsplit(base_url).netloc.lower() if base_url else ""
+    return (provider, host or DEFAULT_HOSTS.get(provider, provider))
+
+
+class _Account:
+    """An account being polled."""
+
+    def __init__(self, runtime: AccountRuntime, group: _Group, max_concurrency: int) -> None:
+        self.runtime = runtime
+        self.name = runtime.name
+        self.client: ProviderClient | None = runtime.client
+        self.group = group
+        self.semaphore = asyncio.Semaphore(max(1, max_concurrency))
+        self.waker = Waker()
+        self.tg: asyncio.TaskGroup | None = None
+        self.stopped: ProviderError | None = None  # auth failed: nothing until refresh_now
+        self.error: ProviderError | None = None
+        self.slots: dict[str, Slot] = {}
+        self.listed: tuple[Resource, ...] | None = None
+        self.relist = False
+        self.rate_limit_event_at = -math.inf
+
+
+class _Group:
+    """Resources sharing one request budget, and the heap of when each is due."""
+
+    def __init__(self, key: tuple[str, str], budget: Budget) -> None:
+        self.key = key
+        self.budget = budget
+        self.waker = Waker()
+        self.heap: list[tuple[float, int, Slot]] = []
+        self.slots: set[Slot] = set()
+        self.forced: set[Slot] = set()
+        self.demand_rps = 0.0
+        self.demand_dirty = True
+
+    def demand(self) -> float:
+        if self.demand_dirty:
+            self.demand_rps = sum(
+                slot.demand_rps()
+                for slot in self.slots
+                if slot.stopped is None and slot.account.stopped is None  # type: ignore[attr-defined]
+            )
+            self.demand_dirty = False
+        return self.demand_rps
+
+
+class Poller:
+    """Polls every account's resources and reports what changed through ``on_event``."""
+
+    def __init__(
+        self,
+        accounts: list[AccountRuntime],
+        *,
+        clock: Clock,
+        on_event: Callable[[PollEvent], None],
+        settings: PollSettings | None = None,
+        period_start_fn: Callable[[float, int], float] = default_period_start,
+        tuning: PollerTuning | None = None,
+        rng: random.Random | None = None,
+        history_seed: HistorySeed | None = None,
+    ) -> None:
+        self._clock = clock
+        self._on_event = on_event
+        self._settings = settings or PollSettings()
+        self._period_start = period_start_fn
+        self._tuning = tuning or PollerTuning()
+        self._backoff = Backoff(
+            base_s=self._tuning.backoff_base_s, cap_s=self._tuning.backoff_cap_s, rng=rng or random.Random()
+        )
+        self._history_seed = history_seed
+        self._groups: dict[tuple[str, str], _Group] = {}
+        self._accounts: list[_Account] = []
+        for runtime in accounts:
+            key = budget_key(runtime)
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = _Group(key, Budget(f"{key[0]}@{key[1]}", self._tuning.budget))
+            self._accounts.append(_Account(runtime, group, self._settings.max_concurrency))
+        self._slots: dict[ResourceKey, Slot] = {}
+        self._states: dict[ResourceKey, ResourceState] = {}
+        self._selected: ResourceKey | None = None
+        self._paused = False
+        self._seq = itertools.count()
+
+    # -- public surface ------------------------------------------------------------------------
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def states(self) -> Mapping[ResourceKey, ResourceState]:
+        """The latest snapshot of every resource (read-only view)."""
+        return MappingProxyType(self._states)
+
+    @property
+    def account_errors(self) -> Mapping[str, ProviderError | None]:
+        """Per account, the error that stops or failed its listing (None when fine)."""
+        return {acct.name: acct.stopped or acct.error for acct in self._accounts}
+
+    @property
+    def budgets(self) -> Mapping[tuple[str, str], Budget]:
+        """The request budgets, by (provider, host)."""
+        return {key: group.budget for key, group in self._groups.items()}
+
+    @property
+    def selected(self) -> ResourceKey | None:
+        return self._selected
+
+    def prioritize(self, key: ResourceKey | None) -> None:
+        """Poll this resource first and never stretch its intervals (None: no preference)."""
+        if key == self._selected:
+            return
+        previous = self._slots.get(self._selected) if self._selected else None
+        self._selected = key
+        if previous is not None:
+            previous.jobs.pop(PERIOD, None)
+            previous.account.group.demand_dirty = True  # type: ignore[attr-defined]
+        slot = self._slots.get(key) if key else None
+        if slot is not None:
+            for job in slot.jobs.values():
+                job.due = min(job.due, job.natural_due)
+            slot.account.group.demand_dirty = True  # type: ignore[attr-defined]
+            self._push(slot)
+
+    def set_period(self, key: ResourceKey, period: Period) -> None:
+        """Fetch this chart period's series now (SeriesUpdated), then on its cadence while selected."""
+        slot = self._slots.get(key)
+        if slot is None or slot.account.client is None:  # type: ignore[attr-defined]
+            return
+        traits = slot.account.client.traits  # type: ignore[attr-defined]
+        if traits.series_step_s is None:
+            return
+        slot.period = period
+        now = self._clock.now()
+        if period == Period.DAY:
+            slot.jobs.pop(PERIOD, None)
+            slot.emit_day = True
+            if SERIES in slot.jobs:
+                slot.forced.add(SERIES)
+        else:
+            slot.jobs[PERIOD] = Job(PERIOD, float(_period_step_s(period)), now, now)
+            slot.forced.add(PERIOD)
+        group: _Group = slot.account.group  # type: ignore[attr-defined]
+        group.demand_dirty = True
+        group.forced.add(slot)
+        group.waker.wake()
+
+    def refresh_now(self, key: ResourceKey | None = None) -> None:
+        """Poll this resource (None: every resource, and re-list accounts) as soon as the budget allows.
+
+        Also lifts a stop after an auth or permission error, so a fixed credential is tried again.
+        """
+        if key is None:
+            for acct in self._accounts:
+                self._unstop(acct)
+                acct.relist = True
+                acct.waker.wake()
+            for slot in self._slots.values():
+                self._force(slot)
+            return
+        slot = self._slots.get(key)
+        if slot is None:
+            for acct in self._accounts:
+                if acct.name == key[0]:
+                    self._unstop(acct)
+                    acct.relist = True
+                    acct.waker.wake()
+            return
+        acct: _Account = slot.account  # type: ignore[assignment]
+        if acct.stopped is not None:
+            self._unstop(acct)
+            acct.relist = True
+            acct.waker.wake()
+        self._force(slot)
+
+    def pause(self) -> None:
+        """Send no more requests until :meth:`resume` (requests in flight finish)."""
+        if not self._paused:
+            self._paused = True
+            self._emit(PollerPaused(True))
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            self._emit(PollerPaused(False))
+            self._wake_all()
+
+    async def run(self) -> None:
+        """Poll until cancelled. Nothing a provider does ends this."""
+        async with asyncio.TaskGroup() as tg:
+            for acct in self._accounts:
+                tg.create_task(self._guard(partial(self._run_account, acct), f"account {acct.name}"))
+            for group in self._groups.values():
+                tg.create_task(
+                    self._guard(partial(self._run_group, group), f"scheduler {group.budget.name}", restart=True)
+                )
+
+    # -- plumbing ------------------------------------------------------------------------------
+    async def _guard(self, coro_fn: Callable[[], Awaitable[None]], what: str, *, restart: bool = False) -> None:
+        """Run a task; a bug in it is logged, never fatal. Long-lived loops restart after a pause."""
+        while True:
+            try:
+                await coro_fn()
+                return
+            except Exception:  # a bug of ours: keep the other accounts going
+                log.exception("poller %s crashed", what)
+                if not restart:
+                    return
+            await self._clock.sleep(5.0)
+
+    def _emit(self, event: PollEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            log.exception("on_event raised for %s", type(event).__name__)
+
+    def _wake_all(self) -> None:
+        for acct in self._accounts:
+            acct.waker.wake()
+        for group in self._groups.values():
+            group.waker.wake()
+
+    async def _wait_resumed(self, waker: Waker) -> None:
+        while self._paused:
+            await waker.wait()
+
+    def _push(self, slot: Slot) -> None:
+        if slot.removed:
+            return
+        group: _Group = slot.account.group  # type: ignore[attr-defined]
+        slot.heap_seq = next(self._seq)
+        heapq.heappush(group.heap, (slot.next_due(), slot.heap_seq, slot))
+        group.waker.wake()
+
+    def _force(self, slot: Slot) -> None:
+        slot.forced.update(kind for kind in slot.jobs)
+        if slot.stopped is not None:
+            slot.stopped = None
+        group: _Group = slot.account.group  # type: ignore[attr-defined]
+        group.forced.add(slot)
+        group.demand_dirty = True
+        group.waker.wake()
+
+    def _unstop(self, acct: _Account) -> None:
+        if acct.stopped is None:
+            return
+        acct.stopped = None
+        acct.group.demand_dirty = True
+        for slot in acct.slots.values():
+            if not slot.busy:
+                self._push(slot)
+
+    async def _request(self, acct: _Account, call: Callable[[], Awaitable[T]]) -> T:
+        """One provider call under the deadline; every failure becomes a ProviderError."""
+        deadline_s = self._settings.request_deadline_s
+        try:
+            async with deadline(self._clock, deadline_s):
+                return await call()
+        except ProviderError:
+            raise
+        except TimeoutError:
+            raise ProviderError(ErrorKind.TIMEOUT, f"no answer within {deadline_s:g} s") from None
+        except Exception as exc:
+            log.warning("unexpected %s from account %s", type(exc).__name__, acct.name, exc_info=True)
+            raise ProviderError(ErrorKind.BAD_RESPONSE, f"unexpected error ({type(exc).__name__})") from None
+
+    def _complete(self, acct: _Account, error: ProviderError | None = None) -> None:
+        """Account a finished request against the budget."""
+        budget = acct.group.budget
+        now = self._clock.now()
+        rate_limit = acct.client.rate_limit if acct.client is not None else None
+        answered = error is None  # only a good answer without figures means "not metered"
+        fresh = budget.complete(now, rate_limit, answered=answered)
+        if error is not None and error.kind is ErrorKind.RATE_LIMITED:
+            budget.block(now, error.retry_after_s)
+        if rate_limit is not None and fresh:
+            due = now - acct.rate_limit_event_at >= self._tuning.rate_limit_event_interval_s
+            if due or (error is not None and error.kind is ErrorKind.RATE_LIMITED):
+                acct.rate_limit_event_at = now
+                self._emit(RateLimitUpdated(acct.name, rate_limit))
+
+    async def _take_urgent(self, acct: _Account) -> None:
+        """Wait until the budget lets one urgent request out (listing), and take it."""
+        budget = acct.group.budget
+        while True:
+            await self._wait_resumed(acct.waker)
+            now = self._clock.now()
+            if budget.available(now, urgent=True) > 0:
+                budget.take(1)
+                return
+            await sleep_until(self._clock, budget.open_at(now) or now + 1.0, acct.waker)
+
+    # -- accounts ------------------------------------------------------------------------------
+    async def _run_account(self, acct: _Account) -> None:
+        if acct.client is None:
+            message = acct.runtime.credential_error or "no credential configured for this account"
+            acct.stopped = acct.error = ProviderError(ErrorKind.AUTH, message)
+            self._emit(AccountFailed(acct.name, acct.error))
+            return
+        async with asyncio.TaskGroup() as tg:
+            acct.tg = tg
+            await self._guard(partial(self._list_loop, acct), f"listing {acct.name}", restart=True)
+
+    async def _list_loop(self, acct: _Account) -> None:
+        client = acct.client
+        assert client is not None
+        failures = 0
+        while True:
+            await self._wait_resumed(acct.waker)
+            if acct.stopped is not None:
+                await acct.waker.wait()
+                continue
+            acct.relist = False
+            await self._take_urgent(acct)
+            try:
+                async with acct.semaphore:
+                    resources = await self._request(acct, client.list_resources)
+            except ProviderError as err:
+                self._complete(acct, err)
+                acct.error = err
+                self._emit(AccountFailed(acct.name, err))
+                now = self._clock.now()
+                if err.kind in (ErrorKind.AUTH, ErrorKind.FORBIDDEN):
+                    self._stop_account(acct, err)
+                    continue
+                if err.kind is ErrorKind.RATE_LIMITED:
+                    wake_at = max(acct.group.budget.blocked_until, now + 1.0)
+                else:
+                    failures += 1
+                    wake_at = now + self._backoff.delay_s(failures)
+                await sleep_until(self._clock, wake_at, acct.waker)
+                continue
+            self._complete(acct)
+            failures = 0
+            acct.error = None
+            self._sync(acct, resources)
+            if not acct.relist:
+                await sleep_until(self._clock, self._clock.now() + self._tuning.relist_interval_s, acct.waker)
+
+    def _stop_account(self, acct: _Account, err: ProviderError) -> None:
+        """Auth failed: stop polling the account; every resource shows the error."""
+        acct.stopped = acct.error = err
+        acct.group.demand_dirty = True
+        for slot in acct.slots.values():
+            self._publish(slot)
+
+    def _sync(self, acct: _Account, resources: Iterable[Resource]) -> None:
+        """Add new resources, drop vanished ones, emit AccountListed when the list changed."""
+        listed = tuple(resources)
+        client = acct.client
+        assert client is not None
+        now = self._clock.now()
+        seen: set[str] = set()
+        added: list[Slot] = []
+        for resource in listed:
+            seen.add(resource.id)
+            slot = acct.slots.get(resource.id)
+            if slot is not None:
+                slot.resource = resource
+                continue
+            slot = Slot(resource, acct, self._tuning.history_len)
+            slot.lag_s = self._tuning.series_lag_s
+            traits = client.traits
+            if traits.series_step_s:
+                slot.jobs[SERIES] = Job(SERIES, float(traits.series_step_s), now, now)
+                usage_s = float(traits.usage_interval_s)
+            else:
+                usage_s = float(self._settings.altostrat_interval_s)
+            slot.jobs[USAGE] = Job(USAGE, usage_s, now, now)
+            self._seed(slot)
+            acct.slots[resource.id] = slot
+            self._slots[resource.key] = slot
+            acct.group.slots.add(slot)
+            self._push(slot)
+            added.append(slot)
+        for resource_id in [rid for rid in acct.slots if rid not in seen]:
+            slot = acct.slots.pop(resource_id)
+            slot.removed = True
+            acct.group.slots.discard(slot)
+            acct.group.forced.discard(slot)
+            self._slots.pop(slot.key, None)
+            self._states.pop(slot.key, None)
+        acct.group.demand_dirty = True
+        if listed != acct.listed:
+            acct.listed = listed
+            self._emit(AccountListed(acct.name, client.provider, listed))
+        for slot in added:
+            self._publish(slot, force=True)
+
+    def _seed(self, slot: Slot) -> None:
+        if self._history_seed is None:
+            return
+        try:
+            samples, reading = self._history_seed(slot.resource)
+        except Exception:
+            log.exception("history seed failed for a resource of %s", slot.resource.account)
+            return
+        slot.history.extend(samples)
+        if reading is not None:
+            slot.tracker.baseline = reading
+        latest = next((s for s in reversed(slot.history) if s.in_bps is not None or s.out_bps is not None), None)
+        if latest is not None:
+            slot.in_bps, slot.out_bps, slot.rate_at = latest.in_bps, latest.out_bps, latest.t
+
+    # -- scheduling ----------------------------------------------------------------------------
+    def _eligible(self, slot: Slot) -> bool:
+        return (
+            not slot.busy
+            and not slot.removed
+            and slot.stopped is None
+            and slot.account.stopped is None  # type: ignore[attr-defined]
+        )
+
+    def _pick(self, group: _Group, now: float) -> tuple[Slot | None, bool, float]:
+        """The next resource to poll, whether it is urgent, and else when to look again."""
+        wake_at = math.inf
+        selected = self._slots.get(self._selected) if self._selected else None
+        if selected is not None and selected.account.group is group and self._eligible(selected):  # type: ignore[attr-defined]
+            if selected.due_jobs(now):
+                return selected, True, now
+            wake_at = selected.next_due()
+        for slot in list(group.forced):
+            if slot.removed or not slot.forced:
+                group.forced.discard(slot)
+                continue
+            if self._eligible(slot):
+                return slot, True, now
+        heap = group.heap
+        while heap:
+            due, seq, slot = heap[0]
+            if seq != slot.heap_seq or not self._eligible(slot):
+                heapq.heappop(heap)
+                continue
+            if due <= now:
+                return slot, False, now
+            wake_at = min(wake_at, due)
+            break
+        return None, False, wake_at
+
+    async def _run_group(self, group: _Group) -> None:
+        budget = group.budget
+        clock = self._clock
+        while True:
+            await self._wait_resumed(group.waker)
+            now = clock.now()
+            self._spend_leftover(group, now)
+            slot, urgent, wake_at = self._pick(group, now)
+            if slot is None:
+                spend_at = budget.spend_at()
+                if spend_at is not None and spend_at > now:
+                    wake_at = min(wake_at, spend_at)
+                await sleep_until(clock, wake_at, group.waker)
+                continue
+            available = budget.available(now, urgent=urgent)
+            if available <= 0:
+                opens = budget.open_at(now)
+                if urgent:
+                    self._mark_waiting(slot, now, opens)
+                await sleep_until(clock, opens if opens is not None else now + 1.0, group.waker)
+                continue
+            jobs = slot.due_jobs(now)[:available]
+            if not jobs:  # defensive: nothing due after all
+                slot.forced.clear()
+                group.forced.discard(slot)
+                self._push(slot)
+                continue
+            budget.take(len(jobs))
+            slot.busy = True
+            slot.heap_seq = -1
+            for job in jobs:
+                slot.forced.discard(job.kind)
+            if not slot.forced:
+                group.forced.discard(slot)
+            acct: _Account = slot.account  # type: ignore[assignment]
+            assert acct.tg is not None
+            acct.tg.create_task(self._guard(partial(self._poll, slot, jobs), f"poll {acct.name}"))
+
+    def _spend_leftover(self, group: _Group, now: float) -> None:
+        """Near the window's reset, run resources whose natural time has come with what is left."""
+        budget = group.budget
+        left = budget.leftover(now)
+        if left <= 0:
+            return
+        owed: list[tuple[float, Job, Slot]] = []
+        for slot in group.slots:
+            if not self._eligible(slot):
+                continue
+            for job in slot.jobs.values():
+                if job.natural_due <= now < job.due and job.error is None:
+                    owed.append((job.natural_due, job, slot))
+        owed.sort(key=lambda item: item[0])
+        touched: set[Slot] = set()
+        for _, job, slot in owed[:left]:
+            job.due = job.natural_due
+            touched.add(slot)
+        for slot in touched:
+            self._push(slot)
+
+    def _mark_waiting(self, slot: Slot, now: float, opens: float | None) -> None:
+        """Say on the resource that it waits for the provider's budget to reset."""
+        wait_s = max(0.0, opens - now) if opens is not None else None
+        when = f"in {wait_s:.0f} s" if wait_s is not None else "soon"
+        error = ProviderError(
+            ErrorKind.RATE_LIMITED, f"request budget spent: polling resumes at the reset ({when})", retry_after_s=wait_s
+        )
+        previous = slot.wait_error
+        if previous is None or previous.message != error.message:
+            slot.wait_error = error
+            self._publish(slot)
+
+    # -- one poll ------------------------------------------------------------------------------
+    async def _poll(self, slot: Slot, jobs: list[Job]) -> None:
+        acct: _Account = slot.account  # type: ignore[assignment]
+        group = acct.group
+        sent = 0
+        try:
+            async with acct.semaphore:
+                for job in jobs:
+                    if self._paused or slot.removed or acct.stopped is not None or slot.stopped is not None:
+                        break
+                    sent += 1
+                    if not await self._run_job(acct, slot, job):
+                        break
+        finally:
+            if sent < len(jobs):
+                group.budget.give_back(len(jobs) - sent)
+            slot.busy = False
+            slot.wait_error = None
+            self._push(slot)
+            self._publish(slot)
+            group.waker.wake()
+
+    async def _run_job(self, acct: _Account, slot: Slot, job: Job) -> bool:
+        """Run one request; False when the rest of this poll should not go out."""
+        client = acct.client
+        assert client is not None
+        resource = slot.resource
+        started = self._clock.now()
+        try:
+            if job.kind == USAGE:
+                period_start = self._period_start(started, acct.runtime.config.billing_day)
+                usage = await self._request(acct, lambda: client.fetch_usage(resource, period_start, started))
+                self._complete(acct)
+                self._usage_ok(slot, job, usage, started)
+            else:
+                period = Period.DAY if job.kind == SERIES else slot.period
+                series = await self._request(acct, lambda: client.fetch_series(resource, period))
+                self._complete(acct)
+                self._series_ok(slot, job, series, period, started)
+        except ProviderError as err:
+            self._complete(acct, err)
+            return self._job_failed(acct, slot, job, err)
+        return True
+
+    def _stretch(self, slot: Slot, now: float) -> float:
+        if slot.key == self._selected:
+            return 1.0
+        group: _Group = slot.account.group  # type: ignore[attr-defined]
+        selected = self._slots.get(self._selected) if self._selected else None
+        selected_rps = selected.demand_rps() if selected is not None and selected.account.group is group else 0.0  # type: ignore[attr-defined]
+        return group.budget.stretch(now, group.demand(), selected_rps)
+
+    def _series_ok(self, slot: Slot, job: Job, series: Series | None, period: Period, started: float) -> None:
+        job.failures = 0
+        job.error = None
+        if series is None:  # the provider has no series after all
+            slot.jobs.pop(job.kind, None)
+            slot.account.group.demand_dirty = True  # type: ignore[attr-defined]
+            return
+        now = self._clock.now()
+        step_s = float(series.step_s or job.interval_s)
+        latest = series.latest
+        last_t = latest.t if latest is not None else (series.samples[-1].t if series.samples else None)
+        natural = started + step_s  # never sooner than a step after this fetch
+        if last_t is not None:
+            if job.kind == SERIES:
+                if slot.last_point_t is not None and last_t <= slot.last_point_t:
+                    # No new point yet: the provider publishes later than we thought.
+                    slot.lag_s = min(slot.lag_s + self._tuning.series_lag_s, step_s / 2)
+                slot.last_point_t = last_t
+            lag_s = slot.lag_s if job.kind == SERIES else self._tuning.series_lag_s
+            # The first time a new point is due (plus lag) on or after the floor.
+            aligned = last_t + step_s + lag_s
+            if aligned < natural:
+                aligned += math.ceil((natural - aligned) / step_s) * step_s
+            natural = aligned
+        job.natural_due = natural
+        job.due = max(natural, started + step_s * self._stretch(slot, now))
+        if job.kind == SERIES:
+            slot.updated_at = now
+            slot.merge_series(series)
+            if latest is not None:
+                slot.in_bps, slot.out_bps, slot.rate_at = latest.in_bps, latest.out_bps, latest.t
+            if slot.emit_day or slot.key == self._selected:
+                slot.emit_day = False
+                self._emit(SeriesUpdated(slot.key, Period.DAY, series))
+        else:
+            self._emit(SeriesUpdated(slot.key, period, series))
+            if slot.key != self._selected or slot.period != period:
+                slot.jobs.pop(PERIOD, None)
+                slot.account.group.demand_dirty = True  # type: ignore[attr-defined]
+
+    def _usage_ok(self, slot: Slot, job: Job, usage: Usage, started: float) -> None:
+        job.failures = 0
+        job.error = None
+        now = self._clock.now()
+        slot.usage = usage
+        slot.updated_at = now
+        job.natural_due = started + job.interval_s
+        job.due = started + job.interval_s * self._stretch(slot, now)
+        if SERIES in slot.jobs or usage.period_in_bytes is None or usage.period_out_bytes is None:
+            return
+        reading = Reading(usage.as_of if usage.as_of is not None else now, usage.period_in_bytes, usage.period_out_bytes)
+        sample = slot.tracker.update(reading)
+        if sample is not None:
+            slot.history.append(sample)
+            slot.in_bps, slot.out_bps, slot.rate_at = sample.in_bps, sample.out_bps, sample.t
+
+    def _job_failed(self, acct: _Account, slot: Slot, job: Job, err: ProviderError) -> bool:
+        now = self._clock.now()
+        job.error = err
+        if err.kind is ErrorKind.AUTH:
+            self._emit(AccountFailed(acct.name, err))
+            self._stop_account(acct, err)
+            return False
+        if err.kind is ErrorKind.FORBIDDEN:
+            slot.stopped = err
+            acct.group.demand_dirty = True
+            return False
+        if err.kind is ErrorKind.RATE_LIMITED:
+            job.due = max(acct.group.budget.blocked_until, now + 1.0)
+            return False
+        job.failures += 1
+        job.due = now + self._backoff.delay_s(job.failures)
+        return True
+
+    def _publish(self, slot: Slot, *, force: bool = False) -> None:
+        """Store a fresh snapshot; emit ResourceUpdated when something a user sees changed."""
+        if slot.removed:
+            return
+        acct: _Account = slot.account  # type: ignore[assignment]
+        saved_stop = slot.stopped
+        if acct.stopped is not None and slot.stopped is None:
+            slot.stopped = acct.stopped  # show the account's auth error on each resource
+        try:
+            signature = slot.state_signature()
+            state = slot.build_state()
+        finally:
+            slot.stopped = saved_stop
+        self._states[slot.key] = state
+        if force or signature != slot.signature:
+            slot.signature = signature
+            self._emit(ResourceUpdated(state))
+
+
+def _period_step_s(period: Period) -> int:
+    """Hivelocity's step for each chart period (the provider may answer with another)."""
+    return {Period.DAY: 300, Period.WEEK: 1800, Period.MONTH: 7200}[period]

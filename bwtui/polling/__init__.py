@@ -1,0 +1,1 @@
+"""Building blocks of the poller: backoff and the shared request budget."""
