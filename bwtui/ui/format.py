@@ -6,14 +6,11 @@ Pure functions (no Textual import) so they are cheap to test. SI units throughou
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-_SI_PREFIXES = ("", "k", "M", "G", "T", "P", "E")
-
-# C0 controls, DEL and C1 controls: shown as visible escapes, never sent to the terminal.
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from bwtui import units
+from bwtui.text import printable
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 SPARK_BARS_ASCII = "_.-:=+*#"
@@ -35,63 +32,45 @@ def safe_text(value: object, *, max_len: int | None = None) -> str:
 
     The result still has to be shown as plain text (``Text(s)``/``Content(s)``), never as markup.
     """
-    text = "" if value is None else str(value)
-    text = _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = printable("" if value is None else str(value))
     if max_len is not None and len(text) > max_len:
         text = text[: max(0, max_len - 1)] + "…"
     return text
 
 
-def si(value: float, unit: str, *, digits: int = 3) -> str:
-    """``value`` with an SI prefix and ``unit``: ``si(12_300_000, "b/s") == "12.3 Mb/s"``."""
-    magnitude = abs(value)
-    index = 0
-    while magnitude >= 999.5 and index < len(_SI_PREFIXES) - 1:
-        magnitude /= 1000.0
-        value /= 1000.0
-        index += 1
-    if index == 0 and float(value).is_integer():
-        number = f"{int(value)}"
-    elif abs(value) >= 100:
-        number = f"{value:.0f}"
-    elif abs(value) >= 10:
-        number = f"{value:.1f}"
-    else:
-        number = f"{value:.{max(0, digits - 1)}f}"
-    return f"{number} {_SI_PREFIXES[index]}{unit}"
-
-
 def format_rate(bps: float | None, *, bytes_mode: bool = False) -> str:
-    """A rate in bits per second shown as ``Mb/s`` (or ``MB/s`` in bytes mode); gaps as ``—``."""
+    """A rate in bits per second as ``12.3 Mbit/s`` (``1.54 MB/s`` in bytes mode); gaps as ``-``."""
+    return units.format_rate(_finite(bps), bytes_mode=bytes_mode)
+
+
+def compact_rate(bps: float | None, *, bytes_mode: bool = False) -> str:
+    """A short rate without the unit (``18.8M``) for avg/max next to a full one."""
     value = _finite(bps)
     if value is None:
-        return "—"
+        return "-"
     if bytes_mode:
-        return si(value / 8.0, "B/s")
-    return si(value, "b/s")
+        value /= 8.0
+    text = units.format_rate(value)
+    number, _, unit = text.partition(" ")
+    prefix = unit[:-len("bit/s")] if unit.endswith("bit/s") else ""
+    return number + prefix
 
 
-def format_bytes(count: float | None) -> str:
-    """A byte total with an SI prefix (``1.23 TB``); unknown as ``—``."""
-    value = _finite(count)
-    if value is None:
-        return "—"
-    return si(value, "B")
+def format_bytes(count: float | None, *, bits_mode: bool = False) -> str:
+    """A byte total with an SI prefix (``1.23 TB``, or ``9.84 Tbit`` in bits mode)."""
+    return units.format_volume(_finite(count), bits_mode=bits_mode)
 
 
 def format_money(usd: float | None) -> str:
-    """US dollars to the cent; unknown as ``—``."""
-    value = _finite(usd)
-    if value is None:
-        return "—"
-    return f"${value:,.2f}"
+    """US dollars to the cent; unknown as ``-``."""
+    return units.format_usd(_finite(usd))
 
 
 def format_time(t: float | None, *, seconds: bool = False) -> str:
-    """A UTC timestamp as ``YYYY-MM-DD HH:MM UTC``; unknown as ``—``."""
+    """A UTC timestamp as ``YYYY-MM-DD HH:MM UTC``; unknown as ``-``."""
     value = _finite(t)
     if value is None:
-        return "—"
+        return "-"
     pattern = "%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC"
     return datetime.fromtimestamp(value, UTC).strftime(pattern)
 
@@ -102,10 +81,10 @@ def format_clock(t: float) -> str:
 
 
 def format_age(seconds: float | None) -> str:
-    """``42s``, ``5m``, ``3h``, ``2d`` ago-style age; unknown as ``—``."""
+    """``42s``, ``5m``, ``3h``, ``2d`` ago-style age; unknown as ``-``."""
     value = _finite(seconds)
     if value is None:
-        return "—"
+        return "-"
     value = max(0.0, value)
     if value < 60:
         return f"{value:.0f}s"
@@ -173,3 +152,42 @@ def percentile(values: Sequence[float | None], pct: float) -> float | None:
         return None
     rank = max(1, math.ceil(pct / 100.0 * len(finite)))
     return finite[min(rank, len(finite)) - 1]
+
+
+# Status glyphs: (unicode, ascii fallback, css class). Order = severity for "worst of".
+STATUS_GLYPHS: dict[str, tuple[str, str]] = {
+    "pending": ("·", ".."),
+    "ok": ("●", "ok"),
+    "stale": ("◐", "st"),
+    "paused": ("‖", "||"),
+    "rate_limited": ("⧖", "RL"),
+    "error": ("✖", "ER"),
+}
+STATUS_WORDS: dict[str, str] = {
+    "pending": "waiting for first data",
+    "ok": "ok",
+    "stale": "stale (last good data shown)",
+    "paused": "polling paused",
+    "rate_limited": "rate-limited by the provider",
+    "error": "error",
+}
+STATUS_STYLES: dict[str, str] = {
+    "pending": "dim",
+    "ok": "green",
+    "stale": "yellow",
+    "paused": "dim",
+    "rate_limited": "magenta",
+    "error": "bold red",
+}
+_SEVERITY = ["pending", "ok", "paused", "stale", "rate_limited", "error"]
+
+
+def glyph(status: str, *, ascii_only: bool = False) -> str:
+    """The status glyph (or its two-letter ASCII fallback)."""
+    unicode_glyph, ascii_glyph = STATUS_GLYPHS.get(status, STATUS_GLYPHS["pending"])
+    return ascii_glyph if ascii_only else unicode_glyph
+
+
+def worst(statuses: Sequence[str]) -> str:
+    """The most severe status of several (an account's summary)."""
+    return max(statuses, key=_SEVERITY.index, default="pending")

@@ -1,0 +1,1 @@
+"""The Textual monitor (imported only when the full-screen UI starts)."""

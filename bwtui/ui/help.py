@@ -1,0 +1,72 @@
+"""The help screen: every key, the status glyphs, and where the data comes from."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from bwtui.ui.format import STATUS_GLYPHS, STATUS_STYLES, STATUS_WORDS
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("↑ ↓  j k", "move in the sidebar or the overview"),
+    ("enter", "open the highlighted resource"),
+    ("o", "overview of every resource ⇄ detail of one"),
+    ("s", "overview: sort by out rate / in rate / name"),
+    ("1 2 3", "chart period: day / week / month"),
+    ("r", "refresh the selected resource now (R: everything)"),
+    ("p", "pause / resume polling"),
+    ("b", "rates in bits/s ⇄ bytes/s"),
+    ("/", "filter resources by name (enter keeps it, empty clears it)"),
+    ("? F1", "this help (? or q closes it)"),
+    ("ctrl+p", "command palette: every action by name"),
+    ("q", "quit"),
+)
+
+
+def help_text(*, ascii_only: bool = False) -> Text:
+    """The help body (plain Text: nothing in it is markup)."""
+    text = Text()
+    text.append("Keys\n", style="bold underline")
+    for keys, what in KEYS:
+        text.append(f"  {keys:<10}", style="bold")
+        text.append(f" {what}\n")
+    text.append("\nStatus\n", style="bold underline")
+    for status, (unicode_glyph, ascii_glyph) in STATUS_GLYPHS.items():
+        text.append(f"  {ascii_glyph if ascii_only else unicode_glyph:<3}", style=STATUS_STYLES[status])
+        text.append(f" {STATUS_WORDS[status]}\n")
+    text.append("\nData\n", style="bold underline")
+    text.append(
+        "  Hivelocity: 5-minute points per service; period totals = In/Out Xfer ÷ 8.\n"
+        "  Altostrat: billing-period byte counters; rates are the difference between readings.\n"
+        "  Month-end projections are linear estimates (usage so far ÷ time elapsed × period).\n"
+        "  bwtui only reads: it never changes anything at a provider.\n"
+    )
+    return text
+
+
+class HelpScreen(ModalScreen[None]):
+    """Modal help; closes with ?, F1, q, enter or escape."""
+
+    BINDINGS = [
+        Binding("question_mark", "close", "Close", id="help-close"),
+        Binding("f1", "close", "Close", show=False, id="help-close-f1"),
+        Binding("q", "close", "Close", show=False, id="help-close-q"),
+        Binding("enter", "close", "Close", show=False, id="help-close-enter"),
+        Binding("escape", "close", "Close", show=False, id="help-close-escape"),
+    ]
+
+    def __init__(self, *, ascii_only: bool = False) -> None:
+        super().__init__()
+        self.ascii_only = ascii_only
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(Text("bwtui help", style="bold"), id="help-title")
+            yield Static(help_text(ascii_only=self.ascii_only), id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

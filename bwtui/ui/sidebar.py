@@ -1,0 +1,156 @@
+"""The sidebar: a Tree of accounts → resources, each with a status glyph and its out rate.
+
+Labels are ``rich.text.Text`` built from sanitised API strings (never markup), and a node's
+label is replaced only when its text changed, so a poll that changes nothing redraws nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from bwtui.model import Resource
+from bwtui.ui.format import STATUS_STYLES, format_rate, glyph, safe_text
+from bwtui.ui.store import Key, UiStore
+
+NodeData = tuple[str, Any]  # ("account", name) or ("resource", key)
+
+RATE_WIDTH = 10
+
+
+class ResourceTree(Tree[NodeData]):
+    """Accounts and their resources; the highlighted resource is the selected one."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="tree-down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree-up"),
+    ]
+
+    def __init__(self, store: UiStore, *, ascii_only: bool = False, **kwargs: Any) -> None:
+        super().__init__("accounts", **kwargs)
+        self.show_root = False
+        self.guide_depth = 2
+        self.store = store
+        self.ascii_only = ascii_only
+        self.bytes_mode = False
+        self.name_filter = ""
+        self._account_nodes: dict[str, TreeNode[NodeData]] = {}
+        self._resource_nodes: dict[Key, TreeNode[NodeData]] = {}
+        self._labels: dict[int, str] = {}
+        self.wanted: NodeData | None = None  # where the cursor belongs after a rebuild
+        if ascii_only:
+            self.ICON_NODE = "+ "
+            self.ICON_NODE_EXPANDED = "- "
+
+    # ----- building -------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Re-create the nodes (accounts added, resources listed, filter changed)."""
+        selected = self.wanted
+        self.clear()
+        self._account_nodes.clear()
+        self._resource_nodes.clear()
+        self._labels.clear()
+        needle = self.name_filter.casefold().strip()
+        for view in self.store.accounts.values():
+            resources = [
+                r for r in view.resources if not needle or needle in r.name.casefold()
+            ]
+            if needle and not resources:
+                continue
+            node = self.root.add(self._account_label(view.name), data=("account", view.name))
+            node.expand()
+            self._account_nodes[view.name] = node
+            for resource in resources:
+                leaf = node.add_leaf(self._resource_label(resource), data=("resource", resource.key))
+                self._resource_nodes[resource.key] = leaf
+        if selected is not None:
+            self.select_data(selected)
+
+    def select_data(self, data: NodeData) -> bool:
+        """Move the cursor to the node holding ``data``; False when it is not shown."""
+        node: TreeNode[NodeData] | None
+        if data[0] == "resource":
+            node = self._resource_nodes.get(data[1])
+        else:
+            node = self._account_nodes.get(data[1])
+        if node is None:
+            return False
+        self.wanted = data
+        self._tree_lines  # noqa: B018 - builds the lines so the node knows its line number
+        self.move_cursor(node)
+        return True
+
+    def first_resource(self) -> Key | None:
+        return next(iter(self._resource_nodes), None)
+
+    # ----- updating -------------------------------------------------------------------------
+    def update_resource(self, key: Key) -> None:
+        """Relabel one resource (and its account's glyph) if the visible text changed."""
+        node = self._resource_nodes.get(key)
+        state = self.store.states.get(key)
+        if node is not None and state is not None:
+            self._set_label(node, self._resource_label(state.resource))
+        self.update_account(key[0])
+
+    def update_account(self, name: str) -> None:
+        node = self._account_nodes.get(name)
+        if node is not None:
+            self._set_label(node, self._account_label(name))
+
+    def relabel_all(self) -> None:
+        """After a units or pause toggle: relabel every node (each only if it changed)."""
+        for name, node in self._account_nodes.items():
+            self._set_label(node, self._account_label(name))
+        for key, node in self._resource_nodes.items():
+            state = self.store.states.get(key)
+            if state is not None:
+                self._set_label(node, self._resource_label(state.resource))
+
+    def _set_label(self, node: TreeNode[NodeData], label: Text) -> None:
+        signature = label.plain + "\x00" + repr(label.spans)
+        if self._labels.get(node.id) == signature:
+            return
+        self._labels[node.id] = signature
+        node.set_label(label)
+
+    # ----- labels ---------------------------------------------------------------------------
+    def _name_width(self) -> int:
+        width = self.size.width or 34
+        # guides (2 per level, 2 levels) + glyph + spaces + rate + scrollbar margin
+        return max(6, width - 4 - 3 - RATE_WIDTH - 3)
+
+    def _account_label(self, name: str) -> Text:
+        status = self.store.account_status(name)
+        view = self.store.accounts.get(name)
+        label = Text()
+        label.append(glyph(status, ascii_only=self.ascii_only), style=STATUS_STYLES[status])
+        label.append(" ")
+        label.append(safe_text(name), style="bold")
+        if view is not None and view.error:
+            label.append(f" ({(view.error_kind or 'error').replace('_', '-')})", style=STATUS_STYLES["error"])
+        elif view is not None and view.rate_limit and view.rate_limit.remaining is not None:
+            if view.rate_limit.limit and view.rate_limit.remaining < view.rate_limit.limit * 0.1:
+                label.append(f" {view.rate_limit.remaining} req left", style=STATUS_STYLES["rate_limited"])
+        return label
+
+    def _resource_label(self, resource: Resource) -> Text:
+        state = self.store.states.get(resource.key)
+        status = self.store.status(resource.key)
+        width = self._name_width()
+        name = safe_text(resource.name, max_len=width).ljust(width)
+        out_bps = state.out_bps if state is not None else None
+        label = Text()
+        label.append(glyph(status, ascii_only=self.ascii_only), style=STATUS_STYLES[status])
+        label.append(" ")
+        label.append(name)
+        label.append(" ")
+        label.append(format_rate(out_bps, bytes_mode=self.bytes_mode).rjust(RATE_WIDTH))
+        return label
+
+    def on_resize(self) -> None:
+        self.relabel_all()
+

@@ -1,0 +1,165 @@
+"""What the UI knows: accounts, resource states and chart series, fed by poller events.
+
+Plain Python (no Textual) so the status logic is testable on its own. Every ``apply_*`` method
+returns whether something visible changed, so widgets refresh only then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bwtui.model import ErrorKind, ProviderError, RateLimit, Resource, ResourceState, Series
+from bwtui.providers.base import Period
+from bwtui.ui.format import worst
+
+Key = tuple[str, str]
+
+HISTORY_LIMIT = 288  # bounded in-memory points a resource keeps for its sparklines
+
+
+@dataclass(slots=True)
+class AccountView:
+    """One account as the UI shows it."""
+
+    name: str
+    provider: str
+    resources: list[Resource] = field(default_factory=list)
+    error: str | None = None
+    error_kind: str | None = None
+    rate_limit: RateLimit | None = None
+    listed: bool = False
+
+
+class UiStore:
+    """Accounts, resource states and series, with the status of each for the glyphs."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, AccountView] = {}
+        self.states: dict[Key, ResourceState] = {}
+        self.series: dict[tuple[Key, Period], Series] = {}
+        self.paused = False
+        self.crashed: str | None = None
+
+    # ----- feeding -------------------------------------------------------------------------
+    def add_account(self, name: str, provider: str, credential_error: str | None = None) -> None:
+        """Register an account from the config (before any event arrives)."""
+        view = self.accounts.setdefault(name, AccountView(name, provider))
+        if credential_error:
+            view.error = credential_error
+            view.error_kind = "auth"
+
+    def apply_listed(self, account: str, provider: str, resources: list[Resource]) -> bool:
+        view = self.accounts.setdefault(account, AccountView(account, provider))
+        view.resources = list(resources)
+        view.listed = True
+        view.error = None
+        view.error_kind = None
+        for resource in resources:
+            self.states.setdefault(resource.key, ResourceState(resource=resource))
+        return True
+
+    def apply_failed(self, account: str, error: ProviderError | Any) -> bool:
+        view = self.accounts.setdefault(account, AccountView(account, "?"))
+        message = getattr(error, "message", None) or str(error)
+        kind = getattr(getattr(error, "kind", None), "value", None) or "error"
+        changed = (view.error, view.error_kind) != (message, kind)
+        view.error, view.error_kind = message, kind
+        return changed
+
+    def apply_state(self, state: ResourceState) -> bool:
+        key = state.resource.key
+        previous = self.states.get(key)
+        if len(state.history) > HISTORY_LIMIT:
+            state.history = tuple(state.history[-HISTORY_LIMIT:])
+        self.states[key] = state
+        view = self.accounts.get(state.resource.account)
+        if view is not None and all(r.key != key for r in view.resources):
+            view.resources.append(state.resource)
+        return previous is None or _state_signature(previous) != _state_signature(state)
+
+    def apply_series(self, key: Key, period: Period, series: Series | None) -> bool:
+        if series is None:
+            return False
+        previous = self.series.get((key, period))
+        self.series[(key, period)] = series
+        return previous != series
+
+    def apply_rate_limit(self, account: str, rate_limit: RateLimit | None) -> bool:
+        view = self.accounts.get(account)
+        if view is None:
+            return False
+        old = view.rate_limit
+        view.rate_limit = rate_limit
+        return old is None or rate_limit is None or (old.remaining, old.limit) != (
+            rate_limit.remaining,
+            rate_limit.limit,
+        )
+
+    # ----- reading -------------------------------------------------------------------------
+    def resources(self, name_filter: str = "") -> list[Resource]:
+        """Every known resource, account by account, optionally filtered by name substring."""
+        needle = name_filter.casefold().strip()
+        out: list[Resource] = []
+        for view in self.accounts.values():
+            for resource in view.resources:
+                if not needle or needle in resource.name.casefold():
+                    out.append(resource)
+        return out
+
+    def resource_count(self) -> int:
+        return sum(len(view.resources) for view in self.accounts.values())
+
+    def status(self, key: Key) -> str:
+        """``pending``, ``ok``, ``stale``, ``paused``, ``rate_limited`` or ``error``."""
+        state = self.states.get(key)
+        if state is not None and state.error is not None:
+            if state.error.kind == ErrorKind.RATE_LIMITED:
+                return "rate_limited"
+            if not state.stale or state.updated_at is None:
+                return "error"
+        if self.paused:
+            return "paused"
+        if state is None:
+            return "pending"
+        if state.stale:
+            return "stale"
+        if state.updated_at is None and state.usage is None and state.out_bps is None:
+            return "pending"
+        return "ok"
+
+    def account_status(self, name: str) -> str:
+        view = self.accounts.get(name)
+        if view is None:
+            return "pending"
+        if view.error:
+            return "rate_limited" if view.error_kind == ErrorKind.RATE_LIMITED.value else "error"
+        if view.rate_limit is not None and view.rate_limit.remaining == 0:
+            return "rate_limited"
+        if not view.listed:
+            return "paused" if self.paused else "pending"
+        return worst([self.status(r.key) for r in view.resources] or ["ok"])
+
+    def summary(self) -> tuple[int, int, int]:
+        """(accounts, resources, resources or accounts in error)."""
+        failing = sum(1 for v in self.accounts.values() if v.error)
+        failing += sum(
+            1 for key in self.states if self.status(key) in ("error", "rate_limited")
+        )
+        return len(self.accounts), self.resource_count(), failing
+
+
+def _state_signature(state: ResourceState) -> tuple[object, ...]:
+    error = state.error
+    return (
+        state.in_bps,
+        state.out_bps,
+        state.rate_at,
+        state.usage,
+        None if error is None else (error.kind, error.message, error.status),
+        state.updated_at,
+        state.stale,
+        len(state.history),
+        state.history[-1] if state.history else None,
+        state.resource,
+    )
