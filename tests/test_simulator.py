@@ -490,3 +490,69 @@ def test_request_log_is_bounded(clock):
 def test_tokens_stay_out_of_the_config_repr():
     text = repr(SimulatorConfig(hivelocity_token="s3cret-hv", altostrat_token="alto_sk_s3cret"))
     assert "s3cret" not in text
+
+
+def test_injected_429_on_hivelocity_agrees_with_the_rate_limit_headers(http, sim):
+    sim.inject("hivelocity", service_id(sim), faults.status(429, retry_after_s=120))
+    response = post_bw(http, sim)
+    assert response.status_code == 429
+    assert response.json() == {"code": 429, "description": "Your IP is rate limited."}
+    assert response.headers["X-RateLimit-Remaining"] == "0"
+    assert response.headers["X-RateLimit-Reset"] == "120"
+    assert response.headers["Retry-After"] == "120"
+
+
+def test_fault_with_exact_body_and_path_filter(http, sim):
+    sim.inject("hivelocity", service_id(sim), faults.status(
+        400, body={"errors": {"step": "too small"}}, path_contains="/image"))
+    assert post_bw(http, sim).status_code == 200
+    image = http.post(f"{HV}/bandwidth/service/{service_id(sim)}/image",
+                      params={"period": "day", "interface": "public"}, headers=HV_KEY)
+    assert image.status_code == 400 and image.json() == {"errors": {"step": "too small"}}
+
+
+def test_in_process_transport_serves_both_apis(sim):
+    import asyncio
+
+    async def go() -> tuple[int, int]:
+        async with httpx.AsyncClient(transport=sim.transport(), base_url="http://sim") as client:
+            devices = await client.get(f"{HV}/device/", headers=HV_KEY)
+            instances = await client.get(f"{ALTO}/instances", headers=ALTO_AUTH)
+            return devices.status_code, len(instances.json())
+
+    assert asyncio.run(go()) == (200, 3)
+
+
+def test_default_demo_reset_happens_a_few_simulated_minutes_after_start(clock):
+    sim = make(clock, speed=60)
+    instance = sim.altostrat_instance_ids()[0]
+    before = sim.altostrat_counters(instance)
+    clock.advance(5)  # 300 simulated seconds
+    after = sim.altostrat_counters(instance)
+    assert after[1] < before[1] and after[0] < before[0]
+
+
+async def test_serve_runs_in_the_callers_event_loop(clock):
+    import asyncio
+    import socket
+
+    from bwtui.simulator import serve
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sim = make(clock)
+    task = asyncio.create_task(serve(sim, "127.0.0.1", port, quiet=True))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", verify=False) as client:
+            for _ in range(200):
+                try:
+                    response = await client.get(f"{HV}/device/", headers=HV_KEY)
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.01)
+            assert response.status_code == 200
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task

@@ -7,6 +7,7 @@ documented ``{type, code, message, doc_url}`` shape.
 
 from __future__ import annotations
 
+import hmac
 import math
 import re
 from collections.abc import Callable
@@ -15,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from bwtui.simulator.faults import Fault
-from bwtui.simulator.hivelocity_api import _route_path
-from bwtui.simulator.replies import ApiError, Reply, send_reply
+from bwtui.simulator.replies import ApiError, Reply, route_path, send_reply
 from bwtui.simulator.traffic import integral_bits
 from bwtui.simulator.world import AltoInstance
 
@@ -61,7 +61,7 @@ class AltostratApi:
         if scope["type"] != "http":
             return
         method = scope["method"]
-        path = _route_path(scope)
+        path = route_path(scope)
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                keep_blank_values=True))
         self.sim.log_request(method, scope["path"], query)
@@ -86,7 +86,8 @@ class AltostratApi:
 
     def _authorised(self, header: str) -> bool:
         scheme, _, token = header.partition(" ")
-        return scheme.lower() == "bearer" and token.strip() == self.sim.config.altostrat_token
+        expected = self.sim.config.altostrat_token.encode()
+        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected)
 
     def _match(self, path: str) -> tuple[Callable[[str | None], Reply], str | None]:
         if _LIST.match(path):

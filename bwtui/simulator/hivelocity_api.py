@@ -8,6 +8,7 @@ Every reply carries ``X-RateLimit-Limit/Remaining/Reset``.
 from __future__ import annotations
 
 import base64
+import hmac
 import math
 import re
 from collections.abc import Callable
@@ -17,9 +18,10 @@ from urllib.parse import parse_qsl
 
 from bwtui.simulator import png
 from bwtui.simulator.faults import Fault
-from bwtui.simulator.replies import ApiError, Reply, send_reply
-from bwtui.simulator.traffic import average_rates, integral_bits, percentile_95
-from bwtui.simulator.world import ALLOWANCE_OUT_BYTES, FACILITIES, HvService
+from bwtui.simulator.replies import ApiError, Reply, route_path, send_reply
+from bwtui.simulator.traffic import integral_bits, percentile_95, series
+from bwtui.simulator.hivelocity_bodies import device_dump, service_dump
+from bwtui.simulator.world import HvService
 
 if TYPE_CHECKING:
     from bwtui.simulator.core import Simulator
@@ -159,12 +161,10 @@ def rows_for(service: HvService, start: float, end: float, step: int,
              scale: float) -> list[tuple[int, float, float]]:
     """(t, in_bps, out_bps) for every complete step-aligned row inside the window."""
     first = int(start // step) * step
-    last = int(end // step) * step  # rows start before this
-    rows = []
-    for t in range(first, last, step):
-        in_bps, out_bps = average_rates(service.profile, t, t + step)
-        rows.append((t, round(in_bps * scale, 1), round(out_bps * scale, 1)))
-    return rows
+    count = max(0, (int(end // step) * step - first) // step)
+    values = series(service.profile, first, step, count)
+    return [(first + i * step, round(in_bps * scale, 1), round(out_bps * scale, 1))
+            for i, (in_bps, out_bps) in enumerate(values)]
 
 
 class HivelocityApi:
@@ -180,7 +180,7 @@ class HivelocityApi:
         if scope["type"] != "http":
             return
         method = scope["method"]
-        path = _route_path(scope)
+        path = route_path(scope)
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                keep_blank_values=True))
         self.sim.log_request(method, scope["path"], query)
@@ -194,7 +194,8 @@ class HivelocityApi:
             route, params = self._match(method, path)
             headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                        for k, v in scope.get("headers", [])}
-            if headers.get("x-api-key") != self.sim.config.hivelocity_token:
+            if not hmac.compare_digest(headers.get("x-api-key", "").encode(),
+                                       self.sim.config.hivelocity_token.encode()):
                 raise ApiError(401, error_body(401, _DEFAULT_MESSAGES[401]))
             fault = self.sim.faults.take(PROVIDER, self._resource_ids(params), path)
             if fault is not None and fault.kind == "status":
@@ -202,6 +203,10 @@ class HivelocityApi:
             reply = getattr(self, route.handler)(params, query, fault)
         except ApiError as error:
             reply = error.reply
+        if reply.status == 429 and verdict.allowed:  # an injected 429: headers agree with it
+            rl_headers["X-RateLimit-Remaining"] = "0"
+            if fault is not None and fault.retry_after_s is not None:
+                rl_headers["X-RateLimit-Reset"] = str(math.ceil(fault.retry_after_s))
         reply.headers.update(rl_headers)
         await send_reply(send, reply, fault)
 
@@ -345,70 +350,3 @@ def _status_fault(fault: Fault) -> tuple[int, Any, dict[str, str]]:
     if fault.retry_after_s is not None:
         headers["Retry-After"] = str(math.ceil(fault.retry_after_s))
     return code, body, headers
-
-
-def _route_path(scope: dict[str, Any]) -> str:
-    """The path below the mount point (Starlette's ``Mount`` keeps the full path)."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root):
-        return path[len(root):] or "/"
-    return path
-
-
-def device_dump(service: HvService) -> dict[str, Any]:
-    """A ``Device-dump`` as ``GET /device/`` lists it."""
-    city, _ = FACILITIES[service.facility]
-    return {
-        "deviceId": service.device_id,
-        "name": service.name,
-        "status": "active",
-        "deviceType": "Dedicated Server - 1U",
-        "deviceTypeGroup": "Dedicated",
-        "powerStatus": {"status": "ON"},
-        "hasCancellation": False,
-        "billingStatus": "active",
-        "isManaged": False,
-        "isReload": False,
-        "monitorsUp": 1,
-        "monitorsTotal": 1,
-        "managedAlertsTotal": 0,
-        "ports": [{"portId": service.device_id * 10 + 1, "name": "eth0"}],
-        "hostname": service.hostname,
-        "ipmiEnabled": True,
-        "displayedTags": [],
-        "tags": list(service.tags),
-        "location": {"facility": service.facility, "facilityTitle": f"{service.facility} - {city}",
-                     "city": city},
-        "networkAutomation": {"enabled": False},
-        "primaryIp": service.primary_ip,
-        "ipmiAddress": {},
-        "serviceMonitors": [],
-        "servicePlan": service.service_id,
-        "lastInvoiceId": 880000 + service.service_id % 1000,
-        "selfProvisioning": False,
-        "metadata": {},
-        "spsStatus": "IN_USE",
-        "clientId": 41234,
-    }
-
-
-def service_dump(service: HvService) -> dict[str, Any]:
-    """A ``FastService-dump`` as ``GET /service/`` lists it."""
-    return {
-        "serviceId": service.service_id,
-        "created": service.created,
-        "status": "active",
-        "period": "monthly",
-        "productName": "Dedicated Server",
-        "serviceType": "Dedicated Server",
-        "typeCode": "dedicated",
-        "facilityName": service.facility,
-        "ipAddress": service.primary_ip,
-        "quantity": 1,
-        "serviceDevices": [{"deviceId": service.device_id, "hostname": service.hostname}],
-        "bandwidthBilling": {"billingMethod": "transfer",
-                             "includedTransferUnit": f"{ALLOWANCE_OUT_BYTES // 10**12} TB",
-                             "notification": "enabled", "overageUnit": "GB"},
-        "usage": {},
-    }

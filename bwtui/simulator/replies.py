@@ -40,6 +40,15 @@ class DroppedConnection(httpx.RemoteProtocolError):
     """
 
 
+def route_path(scope: dict[str, Any]) -> str:
+    """The path below the mount point (Starlette's ``Mount`` keeps the full path in scope)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        return path[len(root):] or "/"
+    return path
+
+
 def stringify_numbers(value: Any) -> Any:
     """Every int/float in a JSON value turned into a string (the ``wrong_types`` fault)."""
     if isinstance(value, bool) or value is None:

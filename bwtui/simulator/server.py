@@ -26,8 +26,18 @@ class _QuietDrops(logging.Filter):
 _FILTER = _QuietDrops()
 
 
-def _config(sim: Simulator, host: str, port: int) -> uvicorn.Config:
+def _silence_uvicorn() -> None:
+    """Keep uvicorn's records away from stderr (a TUI in the same process owns the terminal)."""
+    logger = logging.getLogger("uvicorn")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
+def _config(sim: Simulator, host: str, port: int, *, quiet: bool) -> uvicorn.Config:
     logging.getLogger("uvicorn.error").addFilter(_FILTER)  # idempotent: same filter object
+    if quiet:
+        _silence_uvicorn()
     return uvicorn.Config(
         sim.app,
         host=host,
@@ -36,8 +46,21 @@ def _config(sim: Simulator, host: str, port: int) -> uvicorn.Config:
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=2,
-        log_config=None,
+        log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
     )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket with TCP_NODELAY (inherited by accepted sockets on Linux): uvicorn
+    writes headers and body separately, and Nagle + delayed ACK would add 40 ms per reply."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
 
 
 class _Server(uvicorn.Server):
@@ -81,27 +104,32 @@ class _Server(uvicorn.Server):
             await server.wait_closed()
 
     def request_exit(self) -> None:
+        """Thread-safe: stop serving now."""
         self.should_exit = True
+        self._poke()
+
+    def handle_exit(self, sig: int, frame: object) -> None:  # Ctrl-C in `bwtui simulate`
+        super().handle_exit(sig, frame)  # type: ignore[arg-type]
+        self._poke()
+
+    def _poke(self) -> None:
         loop, wake = self._loop, self._wake
         if loop is not None and wake is not None and not loop.is_closed():
             try:
                 loop.call_soon_threadsafe(wake.set)
-            except RuntimeError:  # loop closed meanwhile
+            except RuntimeError:  # the loop closed meanwhile
                 pass
 
 
 class RunningServer:
     """A simulator served by uvicorn in a daemon thread. Use as a context manager or ``stop()``."""
 
-    def __init__(self, sim: Simulator, host: str, port: int) -> None:
+    def __init__(self, sim: Simulator, host: str, port: int, *, quiet: bool = True) -> None:
         self.sim = sim
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
-        self._sock.listen(128)
+        self._sock = _listen(host, port)
         self.host = host
         self.port: int = self._sock.getsockname()[1]
-        self._server = _Server(_config(sim, host, self.port))
+        self._server = _Server(_config(sim, host, self.port, quiet=quiet))
         self._thread = threading.Thread(target=self._run, name=f"bwtui-sim-{self.port}",
                                         daemon=True)
         self._error: BaseException | None = None
@@ -155,12 +183,20 @@ class RunningServer:
         self.stop()
 
 
-def serve_in_thread(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    """Serve ``sim`` on ``host:port`` (0 = any free port) in a daemon thread; returns when ready."""
-    return RunningServer(sim, host, port).start()
+def serve_in_thread(sim: Simulator, host: str = "127.0.0.1", port: int = 0, *,
+                    quiet: bool = True) -> RunningServer:
+    """Serve ``sim`` on ``host:port`` (0 = any free port) in a daemon thread; returns when ready.
+
+    ``quiet`` (default) keeps uvicorn's log records off stderr entirely, so an in-process TUI
+    is never scribbled over."""
+    return RunningServer(sim, host, port, quiet=quiet).start()
 
 
-async def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 8080) -> None:
+async def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 8080, *,
+                quiet: bool = False) -> None:
     """Serve ``sim`` in the current event loop until cancelled or interrupted."""
-    server = _Server(_config(sim, host, port))
-    await server.serve()
+    sock = _listen(host, port)
+    try:
+        await _Server(_config(sim, host, sock.getsockname()[1], quiet=quiet)).serve(sockets=[sock])
+    finally:
+        sock.close()
