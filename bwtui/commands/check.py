@@ -1,0 +1,371 @@
+"""``bwtui check``: one monitoring-plugin line for Nagios, Icinga, Zabbix or cron.
+
+Output: ``BWTUI OK|WARNING|CRITICAL|UNKNOWN - <summary> | <perfdata>`` and exit 0/1/2/3. The worst
+resource wins, in the order critical > unknown > warning > ok. Thresholds come from the config
+(per account, per-resource overrides) unless ``--warning``/``--critical`` are given: those set the
+out-rate thresholds (``--direction in|both`` for the in rate too) for every selected resource,
+in bits/s with SI suffixes (``500M`` = 500 Mbit/s); percent-of-allowance thresholds from the
+config still apply. Plugin problems (bad config, bad argument) are UNKNOWN with exit 3, as the
+plugin guidelines ask, never exit 2 (which means CRITICAL to a monitoring system).
+
+Perfdata per resource (label ``'<account>/<id> <metric>'``): ``in`` and ``out`` in bits/s as
+plain numbers, ``period_out`` and ``projected_out`` in bytes (``B``) with the allowance as max.
+Evaluation and formatting are pure functions (:func:`evaluate_check`); :func:`run` only collects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from bwtui.billing import BillingFigures
+from bwtui.config import Thresholds
+from bwtui.model import ResourceState
+from bwtui.thresholds import Evaluation, Level, evaluate, worst
+
+MAX_LISTED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    """One resource to judge: its state, billing figures and effective thresholds."""
+
+    state: ResourceState
+    billing: BillingFigures | None
+    thresholds: Thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The plugin's verdict; ``line`` is what it prints."""
+
+    level: Level
+    summary: str
+    perfdata: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def exit_code(self) -> int:
+        return self.level.exit_code
+
+    @property
+    def line(self) -> str:
+        text = f"BWTUI {self.level.value} - {self.summary}"
+        return f"{text} | {' '.join(self.perfdata)}" if self.perfdata else text
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f|]")
+
+
+def safe_text(text: str) -> str:
+    """Untrusted text fit for the one plugin line: no control characters, no ``|``."""
+    return _UNSAFE.sub("?", text)
+
+
+def _label(item: CheckItem, metric: str) -> str:
+    resource = item.state.resource
+    raw = f"{resource.account}/{resource.id} {metric}"
+    return "'" + re.sub(r"[\x00-\x1f\x7f-\x9f'=|]", "_", raw) + "'"
+
+
+def _num(value: float | None, *, pct: bool = False) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}" if pct else str(round(value))
+
+
+def _perf(label: str, value: float | None, uom: str, *bounds: float | None) -> str:
+    fields_ = [_num(b) for b in bounds]
+    while fields_ and fields_[-1] == "":
+        fields_.pop()
+    head = f"{label}={'U' if value is None else _num(value)}{uom if value is not None else ''}"
+    return ";".join([head, *fields_])
+
+
+def perfdata_for(item: CheckItem) -> list[str]:
+    """Perfdata for one resource: rates in bits/s, period and projected outbound bytes."""
+    state, fig, th = item.state, item.billing, item.thresholds
+    out = [
+        _perf(_label(item, "in"), state.in_bps, "", th.warn_in_bps, th.crit_in_bps, 0),
+        _perf(_label(item, "out"), state.out_bps, "", th.warn_out_bps, th.crit_out_bps, 0),
+    ]
+    if fig is not None and fig.used_out_bytes is not None:
+        allowance = fig.allowance_out_bytes
+        warn = crit = None
+        if allowance is not None:
+            if th.warn_projected_pct is not None:
+                warn = allowance * th.warn_projected_pct / 100
+            if th.crit_projected_pct is not None:
+                crit = allowance * th.crit_projected_pct / 100
+        out.append(
+            _perf(_label(item, "period_out"), fig.used_out_bytes, "B", None, None, 0, allowance)
+        )
+        if fig.projected_out_bytes is not None:
+            out.append(
+                _perf(
+                    _label(item, "projected_out"),
+                    fig.projected_out_bytes,
+                    "B",
+                    warn,
+                    crit,
+                    0,
+                    allowance,
+                )
+            )
+    return out
+
+
+def evaluate_check(
+    items: Sequence[CheckItem],
+    account_problems: Sequence[tuple[str, str]] = (),
+    *,
+    empty_reason: str = "no resources to check",
+    max_listed: int = MAX_LISTED,
+) -> CheckResult:
+    """The plugin verdict for these resources and failed accounts (name, message); pure."""
+    judged: list[tuple[CheckItem, Evaluation]] = [
+        (item, evaluate(item.state, item.billing, item.thresholds)) for item in items
+    ]
+    problems: list[tuple[Level, str]] = [
+        (Level.UNKNOWN, f"account {name}: {message}") for name, message in account_problems
+    ]
+    for item, evaluation in judged:
+        if evaluation.level is not Level.OK:
+            resource = item.state.resource
+            who = f"{resource.account}/{resource.name or resource.id}"
+            problems.append((evaluation.level, f"{who}: {', '.join(evaluation.reasons)}"))
+    perfdata = tuple(p for item, _ in judged for p in perfdata_for(item))
+    if not judged and not problems:
+        return CheckResult(Level.UNKNOWN, safe_text(empty_reason))
+    level = worst(lv for lv, _ in problems) if problems else Level.OK
+    total = len(judged)
+    noun = "resource" if total == 1 else "resources"
+    if not problems:
+        return CheckResult(Level.OK, f"{total} {noun} OK", perfdata)
+    counts = []
+    for lv in (Level.CRITICAL, Level.UNKNOWN, Level.WARNING):
+        n = sum(1 for p, _ in problems if p is lv)
+        if n:
+            counts.append(f"{n} {lv.value.lower()}")
+    problems.sort(key=lambda p: -p[0].rank)
+    listed = [f"{lv.value}: {text}" for lv, text in problems[:max_listed]]
+    if len(problems) > max_listed:
+        listed.append(f"+{len(problems) - max_listed} more")
+    summary = f"{', '.join(counts)} of {total} {noun}; " + "; ".join(listed)
+    return CheckResult(level, safe_text(summary), perfdata)
+
+
+def with_cli_thresholds(
+    base: Thresholds, warning_bps: float | None, critical_bps: float | None, direction: str
+) -> Thresholds:
+    """``--warning``/``--critical`` over the config's rate thresholds for the chosen direction."""
+    changes: dict[str, float] = {}
+    for prefix, value in (("warn", warning_bps), ("crit", critical_bps)):
+        if value is None:
+            continue
+        if direction in ("out", "both"):
+            changes[f"{prefix}_out_bps"] = value
+        if direction in ("in", "both"):
+            changes[f"{prefix}_in_bps"] = value
+    return replace(base, **changes)
+
+
+def select(
+    states: Iterable[ResourceState], account: str | None, resource_id: str | None
+) -> list[ResourceState]:
+    """The states matching ``--account`` and ``--resource`` (exact id, or exact name)."""
+    chosen = []
+    for state in states:
+        res = state.resource
+        if account is not None and res.account != account:
+            continue
+        if resource_id is not None and resource_id not in (res.id, res.name):
+            continue
+        chosen.append(state)
+    return chosen
+
+
+# -- command-line part ---------------------------------------------------------------------------
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="one monitoring-plugin line (Nagios/Icinga/Zabbix), exit 0/1/2/3",
+        description=(
+            "Poll once and print `BWTUI OK|WARNING|CRITICAL|UNKNOWN - summary | perfdata`. "
+            "Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the worst resource wins "
+            "(critical > unknown > warning > ok)."
+        ),
+    )
+    parser.add_argument("--account", metavar="NAME", help="only this account")
+    parser.add_argument("--resource", metavar="ID", help="only this resource (id or exact name)")
+    parser.add_argument(
+        "--warning", metavar="RATE", help="out-rate warning threshold in bits/s, e.g. 500M"
+    )
+    parser.add_argument(
+        "--critical", metavar="RATE", help="out-rate critical threshold in bits/s, e.g. 800M"
+    )
+    parser.add_argument(
+        "--direction",
+        choices=("out", "in", "both"),
+        default="out",
+        help="which rate --warning/--critical apply to (default: out)",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="check the built-in simulated provider APIs"
+    )
+    from bwtui.commands.common import add_config_option
+
+    add_config_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the plugin line; never a traceback (a plugin failure is UNKNOWN, exit 3)."""
+    try:
+        result = _check(args)
+    except Exception as error:  # noqa: BLE001 - a plugin must answer UNKNOWN, not crash
+        from bwtui.text import printable
+
+        message = getattr(error, "message", None) or str(error) or type(error).__name__
+        result = CheckResult(Level.UNKNOWN, safe_text(printable(str(message))[:300]))
+    sys.stdout.write(result.line + "\n")
+    return result.exit_code
+
+
+def _parse_rate(text: str | None, option: str) -> float | None:
+    if text is None:
+        return None
+    from bwtui.si import parse_si
+
+    try:
+        return parse_si(text)
+    except ValueError as error:
+        raise _Unknown(f"{option}: {error}") from None
+
+
+class _Unknown(Exception):
+    """A plugin problem reported as UNKNOWN."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _check(args: argparse.Namespace) -> CheckResult:
+    import asyncio
+
+    warning = _parse_rate(getattr(args, "warning", None), "--warning")
+    critical = _parse_rate(getattr(args, "critical", None), "--critical")
+    if warning is not None and critical is not None and warning > critical:
+        raise _Unknown("--warning is above --critical; make the warning level the lower one")
+    if getattr(args, "demo", False):
+        from bwtui.config import Config
+        from bwtui.demo import start_demo
+
+        with start_demo() as demo:
+            config = Config(path=None, accounts=demo.accounts)
+            return asyncio.run(_collect_and_judge(args, config, demo.runtimes, warning, critical))
+    from bwtui.commands.common import CommandError, load_config_for
+
+    try:
+        config = load_config_for(args)
+    except CommandError as error:
+        raise _Unknown(f"config: {error}") from None
+    if not config.accounts:
+        raise _Unknown(f"no accounts configured in {config.path or 'the config file'}")
+    from bwtui.runtime import build_runtimes
+
+    runtimes = build_runtimes(config)
+    return asyncio.run(_collect_and_judge(args, config, runtimes, warning, critical))
+
+
+async def _collect_and_judge(args, config, runtimes, warning, critical) -> CheckResult:
+    from bwtui.billing import billing_for
+    from bwtui.clock import RealClock
+    from bwtui.collect import collect_once
+    from bwtui.history import open_history
+    from bwtui.runtime import close_runtimes
+    from bwtui.thresholds import effective_thresholds
+
+    account = getattr(args, "account", None)
+    resource_id = getattr(args, "resource", None)
+    if account is not None:
+        runtimes_used = [r for r in runtimes if r.name == account]
+        if not runtimes_used:
+            await close_runtimes(runtimes)
+            raise _Unknown(f"no account named {account!r} in the config")
+    else:
+        runtimes_used = list(runtimes)
+    try:
+        account_results, states = await collect_once(
+            runtimes_used, clock=RealClock(), settings=config.poll
+        )
+    finally:
+        await close_runtimes(runtimes)
+    states = list(states.values()) if hasattr(states, "values") else list(states)
+    chosen = select(states, account, resource_id)
+    history, problem = open_history(None)
+    if problem is not None:
+        print(f"bwtui: {problem}", file=sys.stderr)  # rates for totals-only providers need it
+    try:
+        if history is not None:
+            for state in chosen:
+                _rate_from_history(history, state)
+    finally:
+        if history is not None:
+            history.close()
+    by_name = {a.name: a for a in config.accounts}
+    now = time.time()
+    items = []
+    for state in chosen:
+        acct = by_name[state.resource.account]
+        fig = billing_for(state.resource, state.usage, acct, now) if state.usage else None
+        thresholds = with_cli_thresholds(
+            effective_thresholds(acct, state.resource.id),
+            warning,
+            critical,
+            getattr(args, "direction", "out"),
+        )
+        items.append(CheckItem(state, fig, thresholds))
+    problems = [
+        (r.name, _error_text(r.error))
+        for r in account_results
+        if getattr(r, "error", None) is not None
+    ]
+    if resource_id is not None:
+        # A failing account cannot be blamed for a resource that lives elsewhere.
+        problems = problems if not chosen else []
+    empty = (
+        f"no resource matches {resource_id!r}" if resource_id is not None else "no resources found"
+    )
+    return evaluate_check(items, problems, empty_reason=empty)
+
+
+def _error_text(error: object) -> str:
+    kind = getattr(error, "kind", None)
+    message = getattr(error, "message", None) or str(error)
+    return f"{getattr(kind, 'value', kind)}: {message}" if kind is not None else str(message)
+
+
+def _rate_from_history(history, state: ResourceState) -> None:
+    """Totals-only providers get their rate from the previous run's stored reading."""
+    from bwtui.history import HistoryUnavailable
+    from bwtui.model import Reading
+
+    usage = state.usage
+    if state.in_bps is not None or usage is None:
+        return
+    if usage.period_in_bytes is None or usage.period_out_bytes is None:
+        return
+    reading = Reading(usage.as_of or time.time(), usage.period_in_bytes, usage.period_out_bytes)
+    try:
+        sample = history.derive_rate(state.resource.key, reading)
+    except HistoryUnavailable:
+        return
+    if sample is not None:
+        state.in_bps, state.out_bps, state.rate_at = sample.in_bps, sample.out_bps, sample.t
