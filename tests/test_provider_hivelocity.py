@@ -367,7 +367,7 @@ async def test_usage_is_the_window_transfer_in_bytes(sim, client):
     in_bits, out_bits = sim.hivelocity_totals_bits(service.id, int(start), int(NOW))
     assert (usage.period_in_bytes, usage.period_out_bytes) == (in_bits // 8, out_bits // 8)
     assert usage.period_start == start and usage.as_of is not None and usage.as_of <= NOW
-    assert usage.source == "POST /bandwidth/service/{id}"
+    assert usage.source == f"POST /bandwidth/service/{service.id} (public)"
     assert sim.requests[-1].query == {
         "period": "custom", "interface": "public", "step": "3600",
         "start": str(int(start)), "end": str(int(NOW)),

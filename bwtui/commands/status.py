@@ -247,7 +247,9 @@ async def _collect(config, runtimes, *, use_history: bool) -> StatusReport:  # n
     finally:
         await close_runtimes(runtimes)
     now = time.time()
-    history, _problem = open_history(None) if use_history else (None, None)
+    history, problem = open_history(None) if use_history else (None, None)
+    if problem:
+        print(f"bwtui: running without history ({problem}); Altostrat rates need it", file=sys.stderr)
     by_name = {a.name: a for a in config.accounts}
     records = []
     for state in states:

@@ -115,7 +115,7 @@ class HivelocityClient:
             interface=self.interface,
             now=now,
             period_start=period_start,
-            source=f"{self.method} /bandwidth/service/{{id}}",
+            source=f"{self.method} {self._service_path(resource)} ({self.interface})",
         )
 
     async def fetch_image(self, resource: Resource, period: Period) -> bytes:
