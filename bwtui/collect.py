@@ -6,21 +6,18 @@ A failure marks only the account or resource it happened to; everything else is 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
 
 from bwtui.clock import Clock, RealClock, deadline
 from bwtui.config import PollSettings
 from bwtui.model import ErrorKind, ProviderError, Reading, Resource, ResourceState
 from bwtui.periods import period_bounds
+from bwtui.polling.guard import guarded_call
 from bwtui.providers.base import Period
 from bwtui.rates import rate_between
 from bwtui.runtime import AccountRuntime
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,20 +28,6 @@ class AccountResult:
     provider: str
     error: ProviderError | None
     resources: tuple[Resource, ...] = ()
-
-
-async def _call(clock: Clock, deadline_s: float, call: Callable[[], Awaitable[T]]) -> T:
-    """One provider call under a deadline; every failure becomes a ProviderError."""
-    try:
-        async with deadline(clock, deadline_s):
-            return await call()
-    except ProviderError:
-        raise
-    except TimeoutError:
-        raise ProviderError(ErrorKind.TIMEOUT, f"no answer within {deadline_s:g} s") from None
-    except Exception as exc:
-        log.warning("unexpected %s from a provider", type(exc).__name__, exc_info=True)
-        raise ProviderError(ErrorKind.BAD_RESPONSE, f"unexpected error ({type(exc).__name__})") from None
 
 
 async def collect_once(
@@ -80,7 +63,7 @@ async def collect_once(
                 now = clock.now()
                 start = period_bounds(now, runtime.config.billing_day)[0]
                 try:
-                    state.usage = await _call(clock, request_s, lambda: client.fetch_usage(resource, start, now))
+                    state.usage = await guarded_call(clock, request_s, lambda: client.fetch_usage(resource, start, now))
                 except ProviderError as err:
                     errors.append(err)
                     return
@@ -97,7 +80,7 @@ async def collect_once(
         async def rate() -> None:
             async with semaphore:
                 try:
-                    series = await _call(clock, request_s, lambda: client.fetch_series(resource, Period.DAY))
+                    series = await guarded_call(clock, request_s, lambda: client.fetch_series(resource, Period.DAY))
                 except ProviderError as err:
                     errors.append(err)
                     return
@@ -125,7 +108,7 @@ async def collect_once(
         semaphore = asyncio.Semaphore(max(1, settings.max_concurrency))
         try:
             async with semaphore:
-                resources = tuple(await _call(clock, request_s, client.list_resources))
+                resources = tuple(await guarded_call(clock, request_s, client.list_resources))
         except ProviderError as err:
             results[index] = AccountResult(name, provider, err)
             return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import math
 import re
 import tomllib
@@ -13,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bwtui.model import ProviderName
+from bwtui.netloc import is_loopback_host
 from bwtui.paths import locate_config
 from bwtui.si import parse_si
 
@@ -134,19 +134,6 @@ class ConfigError(Exception):
         """Build the error with the standard ``file:line: problem. Fix: fix`` text."""
         where = f"{file}:{line}" if line is not None else f"{file}"
         return cls(f"{where}: {problem}. Fix: {fix}", file=file, line=line, problem=problem, fix=fix)
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ::1."""
-    if not host:
-        return False
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def env_key(name: str) -> str:

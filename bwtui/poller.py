@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from bwtui.clock import Clock, Waker, deadline, sleep_until
+from bwtui.clock import Clock, Waker, sleep_until
 from bwtui.config import PollSettings
 from bwtui.events import (
     AccountFailed,
@@ -44,6 +44,7 @@ from bwtui.model import ErrorKind, ProviderError, Reading, Resource, ResourceSta
 from bwtui.periods import period_bounds
 from bwtui.polling.backoff import Backoff
 from bwtui.polling.budget import Budget, BudgetTuning
+from bwtui.polling.guard import guarded_call
 from bwtui.polling.slot import PERIOD, SERIES, USAGE, Job, Slot
 from bwtui.providers.base import Period, ProviderClient
 from bwtui.runtime import AccountRuntime
@@ -332,17 +333,9 @@ class Poller:
 
     async def _request(self, acct: _Account, call: Callable[[], Awaitable[T]]) -> T:
         """One provider call under the deadline; every failure becomes a ProviderError."""
-        deadline_s = self._settings.request_deadline_s
-        try:
-            async with deadline(self._clock, deadline_s):
-                return await call()
-        except ProviderError:
-            raise
-        except TimeoutError:
-            raise ProviderError(ErrorKind.TIMEOUT, f"no answer within {deadline_s:g} s") from None
-        except Exception as exc:
-            log.warning("unexpected %s from account %s", type(exc).__name__, acct.name, exc_info=True)
-            raise ProviderError(ErrorKind.BAD_RESPONSE, f"unexpected error ({type(exc).__name__})") from None
+        return await guarded_call(
+            self._clock, self._settings.request_deadline_s, call, account=acct.name
+        )
 
     def _complete(self, acct: _Account, error: ProviderError | None = None) -> None:
         """Account a finished request against the budget."""

@@ -13,9 +13,14 @@ from urllib.parse import quote
 
 import httpx
 
-from bwtui.model import ErrorKind, ProviderError, RateLimit, Resource, Series, Usage
+from bwtui.model import ErrorKind, ProviderError, Resource, Series, Usage
 from bwtui.providers.base import Period, ProviderTraits
-from bwtui.providers.http import DEFAULT_MAX_BODY_BYTES, HeaderAuth, HttpApi
+from bwtui.providers.http import (
+    DEFAULT_MAX_BODY_BYTES,
+    HeaderAuth,
+    HttpApi,
+    HttpProviderClient,
+)
 
 DEFAULT_BASE_URL = "https://v1.api.altostrat.io"
 DEFAULT_PATH_PREFIX = "/vpn"
@@ -106,11 +111,12 @@ def _check_prefix(path_prefix: str) -> str:
     return prefix.rstrip("/")
 
 
-class AltostratClient:
+class AltostratClient(HttpProviderClient):
     """One Altostrat account (``Authorization: Bearer``). Raises only ProviderError from calls."""
 
     provider = "altostrat"
     traits = ProviderTraits(series_step_s=None, usage_interval_s=60, has_image=False)
+    _repr_extra = ("path_prefix",)
 
     def __init__(
         self,
@@ -136,23 +142,6 @@ class AltostratClient:
             message_keys=MESSAGE_KEYS,
             max_body_bytes=max_body_bytes,
         )
-
-    def __repr__(self) -> str:
-        return (
-            f"AltostratClient(account={self.account!r}, base_url={self._api.base_url!r}, "
-            f"path_prefix={self.path_prefix!r})"
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self._api.base_url
-
-    @property
-    def rate_limit(self) -> RateLimit | None:
-        return self._api.rate_limit
-
-    async def aclose(self) -> None:
-        await self._api.aclose()
 
     async def list_resources(self) -> list[Resource]:
         """Every VPN instance of the account."""

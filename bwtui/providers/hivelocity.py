@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
-from bwtui.model import RateLimit, Resource, Series, Usage
+from bwtui.model import Resource, Series, Usage
 from bwtui.providers.base import Period, ProviderTraits
 from bwtui.providers.hivelocity_parse import (
     LegendRules,
@@ -17,7 +17,12 @@ from bwtui.providers.hivelocity_parse import (
     parse_series,
     parse_usage,
 )
-from bwtui.providers.http import DEFAULT_MAX_BODY_BYTES, HeaderAuth, HttpApi
+from bwtui.providers.http import (
+    DEFAULT_MAX_BODY_BYTES,
+    HeaderAuth,
+    HttpApi,
+    HttpProviderClient,
+)
 
 DEFAULT_BASE_URL = "https://core.hivelocity.net/api/v2"
 INTERFACES = ("eth0", "eth1", "public", "private", "all")
@@ -26,7 +31,7 @@ USAGE_STEP_S = 3600
 MESSAGE_KEYS = ("description", "message", "errors", "schema_errors")
 
 
-class HivelocityClient:
+class HivelocityClient(HttpProviderClient):
     """One Hivelocity account (``X-API-KEY``). Raises only ProviderError from its calls."""
 
     provider = "hivelocity"
@@ -66,20 +71,6 @@ class HivelocityClient:
             message_keys=MESSAGE_KEYS,
             max_body_bytes=max_body_bytes,
         )
-
-    def __repr__(self) -> str:
-        return f"HivelocityClient(account={self.account!r}, base_url={self._api.base_url!r})"
-
-    @property
-    def base_url(self) -> str:
-        return self._api.base_url
-
-    @property
-    def rate_limit(self) -> RateLimit | None:
-        return self._api.rate_limit
-
-    async def aclose(self) -> None:
-        await self._api.aclose()
 
     async def list_resources(self) -> list[Resource]:
         """``GET /device/``: one Resource per device with a service plan (others are skipped)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import json
 import math
 from collections.abc import Callable, Generator, Mapping
@@ -21,6 +20,7 @@ import httpx
 
 from bwtui import __version__
 from bwtui.model import ErrorKind, ProviderError, RateLimit
+from bwtui.netloc import is_loopback_host
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 MESSAGE_MAX_CHARS = 300
@@ -67,17 +67,6 @@ class HeaderAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return f"HeaderAuth(header={self._header!r})"
-
-
-def is_loopback_host(host: str) -> bool:
-    """``localhost`` or an address in 127.0.0.0/8 or ``::1``."""
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_base_url(base_url: str, *, label: str = "base_url") -> str:
@@ -379,3 +368,33 @@ def build_async_client(timeout_s: float) -> httpx.AsyncClient:
         timeout=httpx.Timeout(timeout_s),
         limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
     )
+
+
+class HttpProviderClient:
+    """What every HTTP provider client shares: its ``HttpApi``, rate limit, repr and close.
+
+    Subclasses set ``provider``, ``traits``, ``account`` and ``_api``; the repr never shows
+    the token.
+    """
+
+    provider: str
+    account: str
+    _api: HttpApi
+    _repr_extra: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = [f"account={self.account!r}", f"base_url={self._api.base_url!r}"]
+        fields += [f"{name}={getattr(self, name)!r}" for name in self._repr_extra]
+        return f"{type(self).__name__}({', '.join(fields)})"
+
+    @property
+    def base_url(self) -> str:
+        return self._api.base_url
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The last ``X-RateLimit-*`` figures seen, if the provider sends them."""
+        return self._api.rate_limit
+
+    async def aclose(self) -> None:
+        await self._api.aclose()
