@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -257,89 +256,40 @@ class _Unknown(Exception):
 
 
 def _check(args: argparse.Namespace) -> CheckResult:
-    import asyncio
-
     warning = _parse_rate(getattr(args, "warning", None), "--warning")
     critical = _parse_rate(getattr(args, "critical", None), "--critical")
     if warning is not None and critical is not None and warning > critical:
         raise _Unknown("--warning is above --critical; make the warning level the lower one")
-    if getattr(args, "demo", False):
-        from bwtui.config import Config
-        from bwtui.demo import start_demo
-
-        with start_demo() as demo:
-            config = Config(path=None, accounts=demo.accounts)
-            return asyncio.run(_collect_and_judge(args, config, demo.runtimes, warning, critical))
-    from bwtui.commands.common import CommandError, load_config_for
-
-    try:
-        config = load_config_for(args)
-    except CommandError as error:
-        raise _Unknown(f"config: {error}") from None
-    if not config.accounts:
-        raise _Unknown(f"no accounts configured in {config.path or 'the config file'}")
-    from bwtui.runtime import build_runtimes
-
-    runtimes = build_runtimes(config)
-    return asyncio.run(_collect_and_judge(args, config, runtimes, warning, critical))
-
-
-async def _collect_and_judge(args, config, runtimes, warning, critical) -> CheckResult:
-    from bwtui.billing import billing_for
-    from bwtui.clock import RealClock
-    from bwtui.collect import collect_once
-    from bwtui.history import open_history
-    from bwtui.runtime import close_runtimes
-    from bwtui.thresholds import effective_thresholds
+    from bwtui.commands.common import CommandError, ConfigProblem
+    from bwtui.oneshot import poll_once
 
     account = getattr(args, "account", None)
     resource_id = getattr(args, "resource", None)
-    if account is not None:
-        runtimes_used = [r for r in runtimes if r.name == account]
-        if not runtimes_used:
-            await close_runtimes(runtimes)
-            raise _Unknown(f"no account named {account!r} in the config")
-    else:
-        runtimes_used = list(runtimes)
     try:
-        account_results, states = await collect_once(
-            runtimes_used, clock=RealClock(), settings=config.poll
-        )
-    finally:
-        await close_runtimes(runtimes)
-    states = list(states.values()) if hasattr(states, "values") else list(states)
-    chosen = select(states, account, resource_id)
-    history, problem = open_history(None)
-    if problem is not None:
-        print(f"bwtui: {problem}", file=sys.stderr)  # rates for totals-only providers need it
-    try:
-        if history is not None:
-            for state in chosen:
-                _rate_from_history(history, state)
-    finally:
-        if history is not None:
-            history.close()
-    by_name = {a.name: a for a in config.accounts}
-    now = time.time()
+        shot = poll_once(args, only_account=account)
+    except ConfigProblem as error:
+        raise _Unknown(f"config: {error}") from None
+    except CommandError as error:
+        raise _Unknown(str(error)) from None
+    if shot.history_problem is not None:
+        print(f"bwtui: {shot.history_problem}", file=sys.stderr)
+    from bwtui.thresholds import effective_thresholds
+
+    by_name = {a.name: a for a in shot.config.accounts}
     items = []
-    for state in chosen:
+    for state in select(shot.states, account, resource_id):
         acct = by_name[state.resource.account]
-        fig = billing_for(state.resource, state.usage, acct, now) if state.usage else None
         thresholds = with_cli_thresholds(
             effective_thresholds(acct, state.resource.id),
             warning,
             critical,
             getattr(args, "direction", "out"),
         )
-        items.append(CheckItem(state, fig, thresholds))
-    problems = [
-        (r.name, _error_text(r.error))
-        for r in account_results
-        if getattr(r, "error", None) is not None
-    ]
+        items.append(CheckItem(state, shot.billing.get(state.resource.key), thresholds))
+    problems = [(r.name, _error_text(r.error)) for r in shot.accounts if r.error is not None]
     if resource_id is not None:
         # A failing account cannot be blamed for a resource that lives elsewhere.
-        problems = problems if not chosen else []
+        problems = problems if not items else []
     empty = (
         f"no resource matches {resource_id!r}" if resource_id is not None else "no resources found"
     )
@@ -352,20 +302,3 @@ def _error_text(error: object) -> str:
     return f"{getattr(kind, 'value', kind)}: {message}" if kind is not None else str(message)
 
 
-def _rate_from_history(history, state: ResourceState) -> None:
-    """Totals-only providers get their rate from the previous run's stored reading."""
-    from bwtui.history import HistoryUnavailable
-    from bwtui.model import Reading
-
-    usage = state.usage
-    if state.in_bps is not None or usage is None:
-        return
-    if usage.period_in_bytes is None or usage.period_out_bytes is None:
-        return
-    reading = Reading(usage.as_of or time.time(), usage.period_in_bytes, usage.period_out_bytes)
-    try:
-        sample = history.derive_rate(state.resource.key, reading)
-    except HistoryUnavailable:
-        return
-    if sample is not None:
-        state.in_bps, state.out_bps, state.rate_at = sample.in_bps, sample.out_bps, sample.t

@@ -17,6 +17,10 @@ class CommandError(Exception):
     """A usage or config problem: printed as one line on stderr, exit code 2."""
 
 
+class ConfigProblem(CommandError):
+    """The config file could not be used (its message names the file, line and fix)."""
+
+
 def load_config_for(args: argparse.Namespace) -> Config:
     """Load the config named by ``--config`` (or found by discovery); raise CommandError."""
     from bwtui.config import ConfigError, load_config
@@ -25,7 +29,7 @@ def load_config_for(args: argparse.Namespace) -> Config:
     try:
         return load_config(path)
     except ConfigError as error:
-        raise CommandError(str(error)) from None
+        raise ConfigProblem(str(error)) from None
 
 
 def fail(message: str) -> int:

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +19,6 @@ from bwtui.commands.common import (
     CommandError,
     add_config_option,
     fail,
-    load_config_for,
 )
 from bwtui.model import ProviderError, ResourceState
 from bwtui.periods import iso_utc
@@ -213,69 +211,18 @@ def run(args: argparse.Namespace) -> int:
 
 def collect_report(args: argparse.Namespace) -> StatusReport:
     """Poll every account once (the demo's when ``--demo``) and build the report."""
-    import asyncio
+    from bwtui.billing import billing_json
+    from bwtui.oneshot import poll_once
 
-    if args.demo:
-        from bwtui.config import Config
-        from bwtui.demo import start_demo
-
-        with start_demo() as demo:
-            config = Config(path=None, accounts=demo.accounts)
-            return asyncio.run(_collect(config, demo.runtimes, use_history=False))
-    config = load_config_for(args)
-    if not config.accounts:
-        where = config.path or "the config file"
-        raise CommandError(
-            f"no accounts configured in {where}. Fix: add one with "
-            "`bwtui account add NAME --provider hivelocity|altostrat`, or try `bwtui status --demo`"
+    shot = poll_once(args)
+    if shot.history_problem:
+        print(
+            f"bwtui: running without history ({shot.history_problem}); Altostrat rates need it",
+            file=sys.stderr,
         )
-    from bwtui.runtime import build_runtimes
-
-    return asyncio.run(_collect(config, build_runtimes(config), use_history=True))
-
-
-async def _collect(config, runtimes, *, use_history: bool) -> StatusReport:  # noqa: ANN001
-    from bwtui.billing import billing_for, billing_json
-    from bwtui.clock import RealClock
-    from bwtui.collect import collect_once
-    from bwtui.history import open_history
-    from bwtui.runtime import close_runtimes
-
-    clock = RealClock()
-    try:
-        account_results, states = await collect_once(runtimes, clock=clock, settings=config.poll)
-    finally:
-        await close_runtimes(runtimes)
-    now = time.time()
-    history, problem = open_history(None) if use_history else (None, None)
-    if problem:
-        print(f"bwtui: running without history ({problem}); Altostrat rates need it", file=sys.stderr)
-    by_name = {a.name: a for a in config.accounts}
-    records = []
-    for state in states:
-        account = by_name[state.resource.account]
-        if history is not None and state.usage is not None and state.in_bps is None:
-            _derive_rate_from_history(history, state)
-        billing = (
-            billing_json(billing_for(state.resource, state.usage, account, now))
-            if state.usage
-            else None
-        )
-        records.append(resource_record(state, billing))
-    if history is not None:
-        history.close()
-    accounts = [AccountStatus(r.name, r.provider, r.error) for r in account_results]
-    return StatusReport(now, accounts, records)
-
-
-def _derive_rate_from_history(history, state: ResourceState) -> None:  # noqa: ANN001
-    """Altostrat gives totals only: the rate comes from the last stored reading."""
-    from bwtui.model import Reading
-
-    usage = state.usage
-    if usage is None or usage.period_in_bytes is None or usage.period_out_bytes is None:
-        return
-    reading = Reading(usage.as_of or time.time(), usage.period_in_bytes, usage.period_out_bytes)
-    sample = history.derive_rate(state.resource.key, reading)
-    if sample is not None:
-        state.in_bps, state.out_bps, state.rate_at = sample.in_bps, sample.out_bps, sample.t
+    records = [
+        resource_record(state, billing_json(shot.billing.get(state.resource.key)))
+        for state in shot.states
+    ]
+    accounts = [AccountStatus(r.name, r.provider, r.error) for r in shot.accounts]
+    return StatusReport(shot.generated_at, accounts, records)
