@@ -148,3 +148,44 @@ def test_hostile_names_overview(snap_compare: Any, envs: list[Any]) -> None:
         await settle_demo(pilot, app)
 
     assert snap_compare(app, terminal_size=WIDE, run_before=before)
+
+
+def _with_thresholds(app: Any) -> Any:
+    """Hivelocity demo account with warning at 10 Mbit/s out and critical at 20 Mbit/s out."""
+    from dataclasses import replace
+
+    from bwtui.config import Thresholds
+
+    for runtime in app.runtimes:
+        if runtime.config.provider == "hivelocity":
+            runtime.config = replace(
+                runtime.config, thresholds=Thresholds(warn_out_bps=10e6, crit_out_bps=20e6)
+            )
+    return app
+
+
+def test_threshold_crossed_overview(snap_compare: Any, envs: list[Any]) -> None:
+    app = _with_thresholds(_demo(envs))
+
+    async def before(pilot: Any) -> None:
+        await settle_demo(pilot, app)
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=before)
+
+
+def test_threshold_crossed_detail(snap_compare: Any, envs: list[Any]) -> None:
+    app = _with_thresholds(_demo(envs))
+
+    async def before(pilot: Any) -> None:
+        await settle_demo(pilot, app)
+        critical = next(key for key, alert in app.store.alerts.items() if alert.level == "critical")
+        await pilot.press("o")
+        app.tree.select_data(("resource", critical))
+        app.select_resource(critical)
+        await settle_demo(pilot, app)
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=before)

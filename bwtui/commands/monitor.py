@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any
 
 from bwtui.commands.common import CommandError, fail, load_config_for
 
@@ -11,6 +13,21 @@ NOT_A_TERMINAL = (
     "bwtui: the monitor needs a terminal (stdout is not a TTY).\n"
     "For scripts and cron jobs use `bwtui status` (add --json or --csv)."
 )
+DEMO_HISTORY_FILE_NAME = "demo-history.sqlite3"  # simulated data never mixes with real history
+
+
+def demo_history_path() -> Path:
+    """``<user state dir>/demo-history.sqlite3``."""
+    from bwtui.paths import state_dir
+
+    return state_dir() / DEMO_HISTORY_FILE_NAME
+
+
+def _open_history(demo: bool) -> tuple[Any, str | None]:
+    """The history store (demo or real), or ``(None, problem)`` to run without it."""
+    from bwtui.history import open_history
+
+    return open_history(demo_history_path() if demo else None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,12 +52,23 @@ def run(args: argparse.Namespace) -> int:
 
     if args.demo:
         demo = demo_factory()
+        history, problem = _open_history(demo=True)
         try:
-            return run_app(demo.runtimes, theme=theme, ascii=ascii_mode, demo=True)
+            return run_app(demo.runtimes, theme=theme, ascii=ascii_mode, demo=True,
+                           history=history, history_problem=problem)
         finally:
             demo.stop()
+            if history is not None:
+                history.close()
     if not config.accounts:
+        # The first-run screen may start the demo: it gets no history (nothing real to keep).
         return run_app([], theme=theme, ascii=ascii_mode, demo_factory=demo_factory, first_run=True)
     from bwtui.runtime import build_runtimes
 
-    return run_app(build_runtimes(config), theme=theme, ascii=ascii_mode)
+    history, problem = _open_history(demo=False)
+    try:
+        return run_app(build_runtimes(config), theme=theme, ascii=ascii_mode, history=history,
+                       history_problem=problem)
+    finally:
+        if history is not None:
+            history.close()

@@ -37,11 +37,13 @@ from bwtui.ui.format import (
     safe_text,
 )
 from bwtui.ui.help import HelpScreen
+from bwtui.ui.history_sync import HistoryBuffer, load_chart, load_seeds, seed_function, write_batch
 from bwtui.ui.overview import OverviewTable
 from bwtui.ui.sidebar import ResourceTree
-from bwtui.ui.store import Key, UiStore
+from bwtui.ui.store import Alert, Key, UiStore
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
+HISTORY_FLUSH_S = 5.0  # new data is written to the history store at most this often
 
 THEMES = {"default": "textual-dark", "ansi": "ansi-dark", "ansi-dark": "ansi-dark",
           "ansi-light": "ansi-light"}
@@ -161,6 +163,8 @@ class BwtuiApp(App[int]):
         poller_factory: PollerFactory | None = None,
         overview_threshold: int = OVERVIEW_THRESHOLD,
         config_path: Path | None = None,
+        history_problem: str | None = None,
+        history_flush_s: float = HISTORY_FLUSH_S,
     ) -> None:
         super().__init__()
         self.runtimes: list[AccountRuntime] = list(runtimes)
@@ -183,8 +187,18 @@ class BwtuiApp(App[int]):
         self.bytes_mode = False
         self.view_mode = "detail"
         self._mode_chosen = False
+        self._auto_selected: Key | None = None
         self._notified_errors: dict[str, str] = {}
         self._accounts = {rt.config.name: rt.config for rt in self.runtimes}
+        self.history_problem = history_problem
+        self.history_flush_s = history_flush_s
+        self._history_buffer = HistoryBuffer()
+        self._flush_timer: Any = None
+        self._history_seed: Callable[[Any], Any] | None = None
+        self._starting = False
+        from bwtui.thresholds import ThresholdLatch
+
+        self.latch = ThresholdLatch()
 
     # ----- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -209,7 +223,7 @@ class BwtuiApp(App[int]):
                 yield OverviewTable(
                     self.store,
                     ascii_only=self.ascii_only,
-                    projected=self._projected_out,
+                    billing=self._billing,
                     id="overview",
                 )
         yield Footer()
@@ -221,6 +235,9 @@ class BwtuiApp(App[int]):
         self.query_one("#filter-label").display = False
         self._register_runtimes()
         self._set_mode("detail", chosen=False)
+        if self.history_problem:
+            self.notify(safe_text(self.history_problem, max_len=400), severity="warning",
+                        title="history", timeout=20, markup=False)
         if self.first_run and not self.runtimes:
             self.push_screen(FirstRunScreen(self.config_path))
         else:
@@ -249,12 +266,41 @@ class BwtuiApp(App[int]):
 
     # ----- polling -------------------------------------------------------------------------
     def start_polling(self) -> None:
-        """Start the poller in its own worker group; its errors never close the app."""
-        if self.poller is not None or not any(rt.client is not None for rt in self.runtimes):
+        """Start the poller in its own worker group; its errors never close the app.
+
+        With a history store, the stored samples and readings are loaded in a thread first and
+        handed to the poller as its seed, so graphs and Altostrat rates show at once.
+        """
+        if self.poller is not None or self._starting:
             return
+        if not any(rt.client is not None for rt in self.runtimes):
+            return
+        if self.history is not None and self._history_seed is None:
+            self._starting = True
+            self.run_worker(self._load_seed_then_poll(), name="history-seed", group="history-seed",
+                            exit_on_error=False)
+            return
+        self._create_poller()
+
+    async def _load_seed_then_poll(self) -> None:
+        accounts = [rt.config.name for rt in self.runtimes]
+        try:
+            seeds = await asyncio.to_thread(load_seeds, self.history, accounts, self.clock.now())
+        except Exception as error:  # noqa: BLE001 - a broken history must not stop polling
+            self._history_failed(error)
+            seeds = {}
+        for key, (samples, reading) in seeds.items():
+            self._history_buffer.mark_stored(key, samples, reading)
+        self._history_seed = seed_function(seeds)
+        self._starting = False
+        self._create_poller()
+        self._update_header()
+
+    def _create_poller(self) -> None:
         try:
             self.poller = self.poller_factory(
-                self.runtimes, clock=self.clock, on_event=self._on_poll_event, history=self.history
+                self.runtimes, clock=self.clock, on_event=self._on_poll_event,
+                history=self._history_seed,
             )
         except Exception as error:  # noqa: BLE001 - shown to the user, app keeps running
             self._poller_failed(error)
@@ -307,11 +353,16 @@ class BwtuiApp(App[int]):
         self.overview.rebuild()
         if not self._mode_chosen and self.store.resource_count() > self.overview_threshold:
             self._set_mode("overview", chosen=False)
-        if self.selected is None and self.selected_account is None:
+        # Until the user moves, the selection is the first resource in tree (config) order,
+        # whichever account happened to answer first.
+        nothing_chosen = self.selected is None and self.selected_account is None
+        if nothing_chosen or (self._auto_selected is not None and self.selected == self._auto_selected):
             first = self.tree.first_resource()
-            if first is not None:
+            if first is not None and first != self.selected:
                 self.tree.select_data(("resource", first))
+                self.overview.highlight(first)
                 self.select_resource(first)
+                self._auto_selected = first
         self._update_header()
 
     def on_account_failed_message(self, message: m.AccountFailedMessage) -> None:
@@ -335,6 +386,9 @@ class BwtuiApp(App[int]):
         key = state.resource.key
         if not self.store.apply_state(state):
             return
+        self._note_history(self._history_buffer.note_state(
+            state, store_readings=self._stores_readings(state)))
+        self._check_thresholds(state)
         self.tree.update_resource(key)
         self.overview.update_resource(key)
         if key == self.selected and self.view_mode == "detail":
@@ -345,6 +399,7 @@ class BwtuiApp(App[int]):
         event = message.event
         if not self.store.apply_series(event.key, event.period, event.series):
             return
+        self._note_history(self._history_buffer.note_series(event.key, event.period, event.series))
         if event.period == Period.DAY:
             self.overview.update_resource(event.key)
         if event.key == self.selected and self.view_mode == "detail":
@@ -410,6 +465,7 @@ class BwtuiApp(App[int]):
         self.detail.show(key)
         self._poller_call("prioritize", key)
         self._poller_call("set_period", key, self.period)
+        self._load_history_chart()
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Any]) -> None:
         data = event.node.data
@@ -512,6 +568,7 @@ class BwtuiApp(App[int]):
         if self.selected is not None:
             self._poller_call("set_period", self.selected, self.period)
         self.detail.refresh_data()
+        self._load_history_chart()
         self._update_header()
 
     def action_cycle_sort(self) -> None:
@@ -606,6 +663,126 @@ class BwtuiApp(App[int]):
         if self.demo_factory is not None and self.demo_env is None and not self.runtimes:
             yield SystemCommand("Start the demo", "Simulated accounts (d)", self.action_start_demo)
 
+    # ----- history ---------------------------------------------------------------------------
+    def _stores_readings(self, state: ResourceState) -> bool:
+        """Totals are kept for providers whose rates come from readings (Altostrat)."""
+        return state.resource.provider == "altostrat"
+
+    def _note_history(self, added: bool) -> None:
+        """Something new to store: write it with the next flush (coalesced, never per event)."""
+        if not added or self.history is None:
+            return
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(self.history_flush_s, self.flush_history)
+
+    def flush_history(self) -> Any:
+        """Hand what is pending to a thread that writes it in one batch; returns the worker."""
+        self._flush_timer = None
+        if self.history is None or not self._history_buffer:
+            return None
+        batch = self._history_buffer.drain()
+        history = self.history
+        selected, period, now = self.selected, self.period, self.clock.now()
+        reload_chart = (
+            selected is not None
+            and selected in batch.keys()
+            and self._wants_history_chart(selected, period)
+        )
+
+        def write() -> None:
+            try:
+                write_batch(history, batch)
+            except Exception as error:  # noqa: BLE001 - HistoryUnavailable or worse: go on without
+                self.call_from_thread(self._history_failed, error)
+                return
+            if reload_chart:
+                try:
+                    chart = load_chart(history, selected, period, now)
+                except Exception:  # noqa: BLE001 - a chart from history is an extra
+                    return
+                self.call_from_thread(self._apply_history_chart, selected, period, chart)
+
+        return self.run_worker(write, name="history-write", group="history-write", thread=True,
+                               exit_on_error=False)
+
+    def _history_failed(self, error: BaseException) -> None:
+        """Say once why history stopped, and keep running without it."""
+        if self.history is None:
+            return
+        self.history = None
+        self._history_buffer = HistoryBuffer()
+        self.notify(safe_text(f"History is off: {error}", max_len=400), severity="warning",
+                    title="history", timeout=20, markup=False)
+
+    def _wants_history_chart(self, key: Key, period: Period) -> bool:
+        series = self.store.series.get((key, period))
+        return self.history is not None and (series is None or not series.samples)
+
+    def _load_history_chart(self) -> None:
+        """For the selected resource and period, a chart from stored samples (in a thread)."""
+        key, period = self.selected, self.period
+        if key is None or not self._wants_history_chart(key, period):
+            return
+        history = self.history
+        now = self.clock.now()
+
+        def read() -> None:
+            try:
+                chart = load_chart(history, key, period, now)
+            except Exception:  # noqa: BLE001 - a chart from history is an extra
+                return
+            self.call_from_thread(self._apply_history_chart, key, period, chart)
+
+        self.run_worker(read, name="history-read", group="history-read", thread=True,
+                        exit_on_error=False)
+
+    def _apply_history_chart(self, key: Key, period: Period, chart: Any) -> None:
+        if not self.store.apply_history_series(key, period, chart):
+            return
+        if key == self.selected and period == self.period and self.view_mode == "detail":
+            self.detail.refresh_data()
+
+    # ----- thresholds ------------------------------------------------------------------------
+    def _check_thresholds(self, state: ResourceState) -> None:
+        """Mark a resource over its thresholds; notify and ring the bell once per crossing."""
+        account = self._accounts.get(state.resource.account)
+        if account is None:
+            return
+        from bwtui.thresholds import Level, effective_thresholds, evaluate_for, has_thresholds
+
+        if not has_thresholds(effective_thresholds(account, state.resource.id)):
+            return
+        try:
+            evaluation = evaluate_for(state, account, self.clock.now())
+        except Exception:  # noqa: BLE001 - a threshold bug must not break the monitor
+            return
+        key = state.resource.key
+        crossing = self.latch.update(key, evaluation)
+        level = self.latch.level(key)
+        if level in (Level.WARNING, Level.CRITICAL):
+            previous = self.store.alerts.get(key)
+            reasons = evaluation.reasons if evaluation.level is level else (
+                previous.reasons if previous is not None else ())
+            self.store.apply_alert(key, Alert(level.value.lower(), reasons))
+        else:
+            self.store.apply_alert(key, None)
+        if crossing is None:
+            return
+        name = safe_text(state.resource.name, max_len=60)
+        if crossing.escalated:
+            why = "; ".join(safe_text(r, max_len=120) for r in crossing.reasons)
+            self.notify(
+                f"{name}: {crossing.level.value}" + (f" - {why}" if why else ""),
+                title="threshold crossed",
+                severity="error" if crossing.level is Level.CRITICAL else "warning",
+                timeout=15,
+                markup=False,
+            )
+            self.bell()
+        else:
+            self.notify(f"{name}: back within thresholds", title="recovered", timeout=8,
+                        markup=False)
+
     # ----- billing -------------------------------------------------------------------------
     def _billing(self, state: ResourceState) -> Any:
         account = self._accounts.get(state.resource.account)
@@ -620,11 +797,8 @@ class BwtuiApp(App[int]):
         except Exception:  # noqa: BLE001 - billing is an extra; never break the panel
             return None
 
-    def _projected_out(self, state: ResourceState) -> int | None:
-        figures = self._billing(state)
-        return None if figures is None else figures.projected_out_bytes
-
     def _billing_text(self, state: ResourceState) -> Text | None:
+        """The billing lines of the usage panel; the projection is labelled an estimate (vnstat)."""
         figures = self._billing(state)
         if figures is None or state.usage is None:
             return None
@@ -632,22 +806,31 @@ class BwtuiApp(App[int]):
         text.append("month   ", style="bold")
         text.append(f"{figures.elapsed_fraction * 100:.0f}% elapsed")
         if figures.allowance_out_bytes is not None and figures.used_pct is not None:
-            text.append(f" · {figures.used_pct:.0f}% of {format_bytes(figures.allowance_out_bytes)}")
-        text.append("\nproj.   ", style="bold")
+            text.append(f" · {figures.used_pct:.0f}% of {format_bytes(figures.allowance_out_bytes)}"
+                        " used")
+        text.append("\nest.    ", style="bold")
         if figures.projected_out_bytes is None:
-            text.append("too early in the period", style="dim")
-        else:
-            text.append(f"out {format_bytes(figures.projected_out_bytes)}")
-            if figures.projected_pct is not None:
-                style = "bold red" if figures.projected_pct >= 100 else ""
-                text.append(f" ({figures.projected_pct:.0f}%)", style=style)
-            if figures.projected_overage_cost is not None:
-                text.append(f" · {format_money(figures.projected_overage_cost)} over")
-            text.append(" (est.)", style="dim")
+            text.append("too early in the period to estimate", style="dim")
+            return text
+        text.append(f"out {format_bytes(figures.projected_out_bytes)}")
+        if figures.projected_pct is not None:
+            style = "bold red" if figures.projected_pct >= 100 else ""
+            text.append(f" ({figures.projected_pct:.0f}%)", style=style)
+        text.append(" at period end", style="dim")
+        cost = figures.projected_overage_cost
+        if cost is not None and cost > 0:
+            text.append(" · overage ")
+            text.append(format_money(cost), style="bold red")
         return text
 
     # ----- shutdown ------------------------------------------------------------------------
     async def on_unmount(self) -> None:
+        if self.history is not None and self._history_buffer:
+            batch = self._history_buffer.drain()
+            try:
+                await asyncio.to_thread(write_batch, self.history, batch)
+            except Exception:  # noqa: BLE001 - best effort at exit
+                pass
         for runtime in self.runtimes:
             client = runtime.client
             if client is None:
@@ -678,8 +861,13 @@ def run_app(
     history: Any = None,
     demo: bool = False,
     config_path: Path | None = None,
+    history_problem: str | None = None,
 ) -> int:
-    """Run the monitor until the user quits; returns the exit code."""
+    """Run the monitor until the user quits; returns the exit code.
+
+    ``history`` is an open HistoryStore (or None); ``history_problem`` is shown once when the
+    store could not be opened. The caller owns (and closes) the store.
+    """
     if not sys.stdout.isatty():
         print(NOT_A_TERMINAL, file=sys.stderr)
         return 2
@@ -693,6 +881,7 @@ def run_app(
         history=history,
         demo=demo,
         config_path=config_path,
+        history_problem=history_problem,
     )
     try:
         result = app.run()

@@ -19,6 +19,8 @@ from textual_plotext import PlotextPlot
 from bwtui.model import ResourceState, Series
 from bwtui.providers.base import Period
 from bwtui.ui.format import (
+    ALERT_MARKS,
+    ALERT_STYLES,
     STATUS_STYLES,
     STATUS_WORDS,
     compact_rate,
@@ -125,6 +127,10 @@ class RateChart(PlotextPlot):
         self.refresh()
 
 
+def _step_text(step_s: int) -> str:
+    return f"{step_s}-s" if step_s < 60 else f"{step_s // 60}-min"
+
+
 def _scale(top: float, unit: str) -> tuple[float, str]:
     for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if top >= factor:
@@ -177,6 +183,7 @@ class ResourceDetail(Vertical):
 
     def compose(self) -> ComposeResult:
         yield TextPanel(id="detail-title")
+        yield TextPanel(id="detail-alert")
         yield TextPanel(id="detail-error")
         yield TextPanel(id="stats-in", classes="rate-stats")
         yield SparkBar(ascii_only=self.ascii_only, id="spark-in")
@@ -208,6 +215,7 @@ class ResourceDetail(Vertical):
             return
         self._set_visible(True)
         self._title(state)
+        self._alert(state)
         self._error(state)
         self._rates(state)
         self._chart(state)
@@ -226,6 +234,7 @@ class ResourceDetail(Vertical):
 
     def _show_empty(self, message: str) -> None:
         self._set_visible(False)
+        self._hide_alert()
         self.query_one("#chart").display = False
         self._panel("detail-title").set_text(Text("No resource selected", style="bold"))
         panel = self._panel("detail-error")
@@ -233,6 +242,7 @@ class ResourceDetail(Vertical):
         panel.display = True
 
     def _show_account(self) -> None:
+        self._hide_alert()
         view = self.store.accounts.get(self.account) if self.account else None
         if view is None:
             self._show_empty(
@@ -269,7 +279,7 @@ class ResourceDetail(Vertical):
     def _title(self, state: ResourceState) -> None:
         resource = state.resource
         status = self.store.status(resource.key)
-        title = Text()
+        title = Text(no_wrap=True, overflow="ellipsis")
         title.append(glyph(status, ascii_only=self.ascii_only) + " ", style=STATUS_STYLES[status])
         title.append(safe_text(resource.name), style="bold")
         title.append(f"  {resource.provider} {resource.kind} ", style="dim")
@@ -277,6 +287,30 @@ class ResourceDetail(Vertical):
         title.append(" · ", style="dim")
         title.append(safe_text(resource.account), style="dim")
         self._panel("detail-title").set_text(title)
+
+    def _hide_alert(self) -> None:
+        panel = self._panel("detail-alert")
+        if panel.display:
+            panel.display = False
+
+    def _alert(self, state: ResourceState) -> None:
+        """The thresholds this resource crossed, and why (reasons are built from data: plain text)."""
+        alert = self.store.alerts.get(state.resource.key)
+        panel = self._panel("detail-alert")
+        if alert is None:
+            self._hide_alert()
+            return
+        text = Text()
+        text.append(f"{alert.level.upper()} {ALERT_MARKS[alert.level]}", style=ALERT_STYLES[alert.level])
+        text.append("  threshold crossed", style="bold")
+        for reason in alert.reasons:
+            text.append("\n")
+            text.append(safe_text(reason, max_len=200))
+        panel.set_text(text)
+        for level in ("warning", "critical"):
+            panel.set_class(level == alert.level, level)
+        if not panel.display:
+            panel.display = True
 
     def _error(self, state: ResourceState) -> None:
         panel = self._panel("detail-error")
@@ -326,7 +360,7 @@ class ResourceDetail(Vertical):
 
     def _chart(self, state: ResourceState) -> None:
         chart = self.query_one("#chart", RateChart)
-        series = self.store.series.get((state.resource.key, self.period))
+        series, from_history = self.store.chart_series(state.resource.key, self.period)
         caption = Text()
         caption.append(f"{PERIOD_TITLES[self.period]}", style="bold")
         if series is None:
@@ -335,12 +369,15 @@ class ResourceDetail(Vertical):
             else:
                 caption.append("  · waiting for data…", style="dim")
         else:
-            caption.append(f"  · {series.step_s // 60}-min points", style="dim")
+            caption.append(f"  · {_step_text(series.step_s)} points", style="dim")
+            if from_history:
+                caption.append(" from local history", style="dim")
             if series.out_95th_bps is not None or series.in_95th_bps is not None:
-                caption.append("  · 95th: in ")
-                caption.append(format_rate(series.in_95th_bps, bytes_mode=self.bytes_mode))
-                caption.append(" out ")
-                caption.append(format_rate(series.out_95th_bps, bytes_mode=self.bytes_mode))
+                caption.append("  · 95th ")
+                caption.append(f"in {compact_rate(series.in_95th_bps, bytes_mode=self.bytes_mode)}",
+                               style="cyan")
+                caption.append(f" out {compact_rate(series.out_95th_bps, bytes_mode=self.bytes_mode)}",
+                               style="red")
         self._panel("chart-caption").set_text(caption)
         has_points = series is not None and bool(series.samples)
         if chart.display != has_points:
@@ -361,8 +398,8 @@ class ResourceDetail(Vertical):
             text.append("\nas of   ", style="bold")
             text.append(format_time(usage.as_of))
             if usage.source:
-                text.append("\nsource  ", style="bold")
-                text.append(safe_text(usage.source))
+                text.append(" · ", style="dim")
+                text.append(safe_text(usage.source), style="dim")
         else:
             text.append("waiting for the first reading…", style="dim")
         text.append("\nwhere   ", style="bold")

@@ -191,3 +191,8 @@ def glyph(status: str, *, ascii_only: bool = False) -> str:
 def worst(statuses: Sequence[str]) -> str:
     """The most severe status of several (an account's summary)."""
     return max(statuses, key=_SEVERITY.index, default="pending")
+
+
+# Threshold marks (warning/critical): a style for the row and a mark that survives NO_COLOR.
+ALERT_STYLES: dict[str, str] = {"warning": "bold yellow", "critical": "bold reverse red"}
+ALERT_MARKS: dict[str, str] = {"warning": "!", "critical": "!!"}

@@ -14,7 +14,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from bwtui.model import Resource
-from bwtui.ui.format import STATUS_STYLES, format_rate, glyph, safe_text
+from bwtui.ui.format import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, format_rate, glyph, safe_text
 from bwtui.ui.store import Key, UiStore
 
 NodeData = tuple[str, Any]  # ("account", name) or ("resource", key)
@@ -140,15 +140,20 @@ class ResourceTree(Tree[NodeData]):
     def _resource_label(self, resource: Resource) -> Text:
         state = self.store.states.get(resource.key)
         status = self.store.status(resource.key)
-        width = self._name_width()
+        alert = self.store.alert_level(resource.key)
+        alert_style = ALERT_STYLES[alert] if alert is not None else ""
+        width = self._name_width() - (2 if alert is not None else 0)
         name = safe_text(resource.name, max_len=width).ljust(width)
         out_bps = state.out_bps if state is not None else None
         label = Text()
         label.append(glyph(status, ascii_only=self.ascii_only), style=STATUS_STYLES[status])
         label.append(" ")
-        label.append(name)
-        label.append(" ")
-        label.append(format_rate(out_bps, bytes_mode=self.bytes_mode).rjust(RATE_WIDTH))
+        label.append(name, style=alert_style)
+        # The threshold mark sits between name and rate, so it shows without colour too.
+        label.append(ALERT_MARKS[alert].rjust(2) + " " if alert is not None else " ",
+                     style=alert_style)
+        label.append(format_rate(out_bps, bytes_mode=self.bytes_mode).rjust(RATE_WIDTH),
+                     style=alert_style)
         return label
 
     def on_resize(self) -> None:

@@ -18,6 +18,14 @@ Key = tuple[str, str]
 HISTORY_LIMIT = 288  # bounded in-memory points a resource keeps for its sparklines
 
 
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A resource's threshold level as the UI marks it: ``warning`` or ``critical``, with reasons."""
+
+    level: str
+    reasons: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class AccountView:
     """One account as the UI shows it."""
@@ -38,6 +46,9 @@ class UiStore:
         self.accounts: dict[str, AccountView] = {}
         self.states: dict[Key, ResourceState] = {}
         self.series: dict[tuple[Key, Period], Series] = {}
+        # Charts from the local history store, for periods the provider has no series for (yet).
+        self.history_series: dict[tuple[Key, Period], Series] = {}
+        self.alerts: dict[Key, Alert] = {}
         self.paused = False
         self.crashed: str | None = None
 
@@ -84,6 +95,37 @@ class UiStore:
         previous = self.series.get((key, period))
         self.series[(key, period)] = series
         return previous != series
+
+    def apply_history_series(self, key: Key, period: Period, series: Series | None) -> bool:
+        previous = self.history_series.get((key, period))
+        if series is None:
+            self.history_series.pop((key, period), None)
+        else:
+            self.history_series[(key, period)] = series
+        return previous != series
+
+    def chart_series(self, key: Key, period: Period) -> tuple[Series | None, bool]:
+        """The provider's series for the chart, else the one from history; and whether from history."""
+        series = self.series.get((key, period))
+        if series is not None and series.samples:
+            return series, False
+        stored = self.history_series.get((key, period))
+        if stored is not None:
+            return stored, True
+        return series, False
+
+    def apply_alert(self, key: Key, alert: Alert | None) -> bool:
+        """Set (or clear with None) a resource's threshold mark; True when it changed."""
+        previous = self.alerts.get(key)
+        if alert is None:
+            self.alerts.pop(key, None)
+        else:
+            self.alerts[key] = alert
+        return previous != alert
+
+    def alert_level(self, key: Key) -> str | None:
+        alert = self.alerts.get(key)
+        return None if alert is None else alert.level
 
     def apply_rate_limit(self, account: str, rate_limit: RateLimit | None) -> bool:
         view = self.accounts.get(account)
