@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import random
 import uuid
 from dataclasses import dataclass, replace
@@ -48,6 +50,9 @@ _REGIONS = [("sjc", -8), ("nyc", -5), ("ams", 1), ("fra", 1), ("lon", 0), ("sgp"
 _INSTANCE_NAMES = ["Primary VPN", "Office Link", "Remote Staff", "Site-to-Site EU", "Dev Access",
                    "Branch Offices", "Backup Tunnel", "Partner VPN"]
 ALLOWANCE_OUT_BYTES = 10 * 10**12
+
+
+RESET_GRID_S = 300  # period boundaries of the resetting instance fall on 5-minute marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +140,11 @@ def build_hivelocity(seed: int, count: int, start: float, hostile: bool) -> list
 
 def build_altostrat(seed: int, count: int, start: float, hostile: bool,
                     reset_after_s: float | None) -> list[AltoInstance]:
-    """``count`` instances; instance 0's period ends ``reset_after_s`` after ``start``."""
+    """``count`` instances; instance 0's period ends ``reset_after_s`` after ``start``.
+
+    The boundary is rounded up to a 5-minute mark so that simulators started a little apart
+    (two ``status --demo`` runs) agree on the counters and see no false reset.
+    """
     rng = random.Random(f"alto-{seed}")
     instances: list[AltoInstance] = []
     for i in range(count):
@@ -150,7 +159,7 @@ def build_altostrat(seed: int, count: int, start: float, hostile: bool,
         profile = replace(profile, peak_hour_utc=_peak(offset_h, rng))
         period_offset = 0.0
         if i == 0 and reset_after_s is not None:
-            boundary = start + reset_after_s
+            boundary = math.ceil((start + reset_after_s) / RESET_GRID_S) * RESET_GRID_S
             period_offset = boundary - period_bounds(boundary)[0]
         instances.append(AltoInstance(
             id=instance_id,
