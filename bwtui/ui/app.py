@@ -228,6 +228,19 @@ class BwtuiApp(App[int]):
                 )
         yield Footer()
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without local variables: a frame may hold an API token."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
     def on_mount(self) -> None:
         wanted = THEMES.get(self.theme_choice, self.theme_choice)
         self.theme = wanted if wanted in self.available_themes else "textual-dark"
