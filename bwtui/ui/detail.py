@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from bwtui.hints import fix_hint
 from bwtui.model import ResourceState, Series
 from bwtui.providers.base import Period
 from bwtui.ui.format import (
@@ -262,13 +263,16 @@ class ResourceDetail(Vertical):
             body.append(f"{(view.error_kind or 'error').replace('_', '-')}: ", style="bold red")
             body.append(safe_text(view.error))
             body.append("\n")
+            hint = fix_hint(view.error_kind, view.provider, view.name, view.error)
+            if hint:
+                body.append(hint + "\n", style="italic")
         if view.rate_limit is not None:
             limit = view.rate_limit
             body.append(
                 f"API budget: {_or_dash(limit.remaining)} of {_or_dash(limit.limit)} requests left"
             )
             if limit.reset_s is not None:
-                body.append(f", resets {format_time(limit.reset_s)}")
+                body.append(f", resets {format_time(limit.observed_at + limit.reset_s)}")
             body.append("\n")
         if not body.plain:
             body.append("Select one of its resources to see its traffic.")

@@ -1,0 +1,30 @@
+"""What a user can do about an account-level error, in words."""
+
+from __future__ import annotations
+
+from bwtui.secrets import token_env_var
+
+_KEY_PLACES = {
+    "hivelocity": "myVelocity → Settings → API Key (a new key replaces the old one)",
+    "altostrat": "SDX dashboard → Automation → Vault, an item named api-key:…",
+}
+
+
+def fix_hint(kind: str | None, provider: str, account: str, message: str = "") -> str | None:
+    """A one-line fix for an account error, or None where the message already says it."""
+    if kind == "auth":
+        if "bwtui auth set" in message:
+            return None  # no token found: the message names the ways to provide one
+        place = _KEY_PLACES.get(provider, "the provider's portal")
+        return (
+            f"Fix: the provider rejected the key. Check it ({place}), then store it with "
+            f"`bwtui auth set {account}` or set {token_env_var(account)}, and press r."
+        )
+    if kind == "forbidden":
+        return (
+            "Fix: the key works but lacks permission for this; ask the account owner to grant "
+            "it (a sub-user key reaches only what its permissions allow)."
+        )
+    if kind == "rate_limited":
+        return "bwtui waits for the provider's window to reset; nothing to do."
+    return None
