@@ -33,26 +33,27 @@ def client_settings(account: AccountConfig) -> dict[str, object]:
     return settings
 
 
-def build_runtimes(config: Config) -> list[AccountRuntime]:
-    """One runtime per configured account: a client where a token was found, else the reason."""
+def build_runtime(account: AccountConfig) -> AccountRuntime:
+    """A client for the account where a token is found, else the reason there is none.
+
+    The token lookup may touch the OS keyring (bounded by a timeout): call it off the UI thread.
+    """
     from bwtui.providers import make_client
     from bwtui.secrets import resolve_token
 
-    runtimes: list[AccountRuntime] = []
-    for account in config.accounts:
-        token = resolve_token(account.name)
-        if token.token is None:
-            runtimes.append(AccountRuntime(account, None, token.problem))
-            continue
-        try:
-            client = make_client(
-                account.provider, account.name, token.token, **client_settings(account)
-            )
-        except ValueError as error:
-            runtimes.append(AccountRuntime(account, None, str(error)))
-            continue
-        runtimes.append(AccountRuntime(account, client))
-    return runtimes
+    token = resolve_token(account.name)
+    if token.token is None:
+        return AccountRuntime(account, None, token.problem)
+    try:
+        client = make_client(account.provider, account.name, token.token, **client_settings(account))
+    except ValueError as error:
+        return AccountRuntime(account, None, str(error))
+    return AccountRuntime(account, client)
+
+
+def build_runtimes(config: Config) -> list[AccountRuntime]:
+    """One runtime per configured account: a client where a token was found, else the reason."""
+    return [build_runtime(account) for account in config.accounts]
 
 
 async def close_runtimes(runtimes: list[AccountRuntime]) -> None:

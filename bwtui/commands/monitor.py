@@ -60,15 +60,19 @@ def run(args: argparse.Namespace) -> int:
             demo.stop()
             if history is not None:
                 history.close()
+    from bwtui.paths import locate_config
+
+    config_path = locate_config(getattr(args, "config", None)).path
     if not config.accounts:
         # The first-run screen may start the demo: it gets no history (nothing real to keep).
-        return run_app([], theme=theme, ascii=ascii_mode, demo_factory=demo_factory, first_run=True)
+        return run_app([], theme=theme, ascii=ascii_mode, demo_factory=demo_factory,
+                       first_run=True, config_path=config_path)
     from bwtui.runtime import build_runtimes
 
     history, problem = _open_history(demo=False)
     try:
         return run_app(build_runtimes(config), theme=theme, ascii=ascii_mode, history=history,
-                       history_problem=problem)
+                       history_problem=problem, config_path=config_path)
     finally:
         if history is not None:
             history.close()

@@ -138,6 +138,7 @@ class BwtuiApp(App[int]):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, id="help-f1"),
         Binding("o", "toggle_overview", "Overview", id="overview"),
+        Binding("a", "add_account", "Add account", show=False, id="add-account"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("R", "refresh_all", "Refresh all", show=False, id="refresh-all"),
         Binding("p", "toggle_pause", "Pause", id="pause"),
@@ -196,6 +197,10 @@ class BwtuiApp(App[int]):
         self._flush_timer: Any = None
         self._history_seed: Callable[[Any], Any] | None = None
         self._starting = False
+        # Poller events update the store at once; widgets catch up in one flush per burst.
+        self._dirty_keys: set[Key] = set()
+        self._dirty_detail = False
+        self._flush_pending = False
         from bwtui.thresholds import ThresholdLatch
 
         self.latch = ThresholdLatch()
@@ -362,8 +367,9 @@ class BwtuiApp(App[int]):
         event = message.event
         self.store.apply_listed(event.account, event.provider, list(event.resources))
         self._notified_errors.pop(event.account, None)
-        self.tree.rebuild()
-        self.overview.rebuild()
+        self._flush_ui()  # widgets first catch up with what arrived before this list
+        self.tree.sync_account(event.account)
+        self.overview.sync()
         if not self._mode_chosen and self.store.resource_count() > self.overview_threshold:
             self._set_mode("overview", chosen=False)
         # Until the user moves, the selection is the first resource in tree (config) order,
@@ -402,11 +408,7 @@ class BwtuiApp(App[int]):
         self._note_history(self._history_buffer.note_state(
             state, store_readings=self._stores_readings(state)))
         self._check_thresholds(state)
-        self.tree.update_resource(key)
-        self.overview.update_resource(key)
-        if key == self.selected and self.view_mode == "detail":
-            self.detail.refresh_data()
-        self._update_header()
+        self._mark_dirty(key)
 
     def on_series_updated_message(self, message: m.SeriesUpdatedMessage) -> None:
         event = message.event
@@ -414,9 +416,39 @@ class BwtuiApp(App[int]):
             return
         self._note_history(self._history_buffer.note_series(event.key, event.period, event.series))
         if event.period == Period.DAY:
-            self.overview.update_resource(event.key)
-        if event.key == self.selected and self.view_mode == "detail":
+            self._mark_dirty(event.key)
+        elif event.key == self.selected:
+            self._dirty_detail = True
+            self._schedule_flush()
+
+    def _mark_dirty(self, key: Key) -> None:
+        self._dirty_keys.add(key)
+        if key == self.selected:
+            self._dirty_detail = True
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        """One widget update for everything that arrives before the app gets back to it."""
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.call_later(self._flush_ui)
+
+    def _flush_ui(self) -> None:
+        """Bring the widgets up to date with the store: only the resources that changed."""
+        self._flush_pending = False
+        keys, self._dirty_keys = self._dirty_keys, set()
+        detail, self._dirty_detail = self._dirty_detail, False
+        if not keys and not detail:
+            return
+        tree = self.tree
+        for key in keys:
+            tree.update_resource_label(key)
+        for account in {key[0] for key in keys}:
+            tree.update_account(account)
+        self.overview.update_resources(keys)
+        if detail and self.view_mode == "detail":
             self.detail.refresh_data()
+        self._update_header()
 
     def on_rate_limit_updated_message(self, message: m.RateLimitUpdatedMessage) -> None:
         event = message.event
@@ -651,6 +683,50 @@ class BwtuiApp(App[int]):
         self.start_polling()
         self._update_header()
 
+    def action_add_account(self) -> None:
+        """a: the add-account form; the new account is polled as soon as it is saved."""
+        from bwtui.ui.add_account import AddAccountScreen
+
+        if self.is_demo:
+            self.notify("The demo's accounts are simulated; quit and run `bwtui` to add yours.",
+                        markup=False)
+            return
+        if isinstance(self.screen, AddAccountScreen):
+            return
+        path = self.config_path
+        if path is None:
+            from bwtui.paths import default_config_file
+
+            path = default_config_file()
+        names = [rt.config.name for rt in self.runtimes]
+        self.push_screen(AddAccountScreen(path, names), self._account_added)
+
+    def _account_added(self, account: Any) -> None:
+        if account is None:
+            return
+        self.run_worker(self._start_account(account), name="add-account", group="add-account",
+                        exit_on_error=False)
+
+    async def _start_account(self, account: Any) -> None:
+        """Build the new account's client (token lookup may block: a thread) and restart polling."""
+        from bwtui.runtime import build_runtime
+
+        runtime = await asyncio.to_thread(build_runtime, account)
+        self.runtimes = [*self.runtimes, runtime]
+        self._register_runtimes()
+        if isinstance(self.screen, FirstRunScreen):
+            self.pop_screen()
+        self._restart_poller()
+        self.notify(f"Added account {account.name}.", markup=False)
+
+    def _restart_poller(self) -> None:
+        """Stop the running poller (if any) and start one over every runtime."""
+        if self.poller is not None:
+            self.workers.cancel_group(self, "poller")
+            self.poller = None
+        self.start_polling()
+        self._update_header()
+
     def _first_run_status(self, message: str, *, error: bool = False) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, FirstRunScreen):
@@ -670,6 +746,7 @@ class BwtuiApp(App[int]):
             ("Filter by name", "Show only resources whose name matches (/)", self.action_filter),
             ("Sort overview", "Sort by out rate, in rate or name (s)", self.action_cycle_sort),
             ("Help", "Keys and status glyphs (? or F1)", self.action_help),
+            ("Add account", "Add a provider account; the key is checked first (a)", self.action_add_account),
         )
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)

@@ -29,6 +29,8 @@ def first_run_text(config_path: Path | None) -> Text:
     text.append("No account is configured yet.\n\n")
     text.append("  d", style="bold reverse")
     text.append("  try the demo now: simulated Hivelocity and Altostrat APIs on this machine\n")
+    text.append("  a", style="bold reverse")
+    text.append("  add an account here: the key is checked with the provider before it is saved\n")
     text.append("  q", style="bold reverse")
     text.append("  quit\n\n")
     text.append("To watch your own accounts:\n", style="bold")
@@ -59,6 +61,7 @@ class FirstRunScreen(Screen[None]):
 
     BINDINGS = [
         Binding("d", "app.start_demo", "Start the demo", id="first-run-demo"),
+        Binding("a", "app.add_account", "Add account", id="first-run-add-account"),
         Binding("q", "app.quit", "Quit", id="first-run-quit"),
         Binding("question_mark", "app.help", "Help", id="first-run-help"),
     ]

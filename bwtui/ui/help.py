@@ -20,6 +20,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("r", "refresh the selected resource now (R: everything)"),
     ("p", "pause / resume polling"),
     ("b", "rates in bits/s ⇄ bytes/s"),
+    ("a", "add an account (the key is checked with the provider first)"),
     ("/", "filter resources by name (enter keeps it, empty clears it)"),
     ("? F1", "this help (? or q closes it)"),
     ("ctrl+p", "command palette: every action by name"),

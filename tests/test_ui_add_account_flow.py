@@ -1,0 +1,59 @@
+"""From the first-run screen, `a` adds a real account and the monitor starts polling it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import keyring
+import keyring.core
+import pytest
+from textual.widgets import Input
+
+from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
+from bwtui.ui.add_account import AddAccountScreen
+from bwtui.ui.app import BwtuiApp
+from bwtui.ui.first_run import FirstRunScreen
+from test_ui_add_account import MemoryKeyring
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
+    backend = MemoryKeyring()
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    keyring.set_keyring(backend)
+    monkeypatch.delenv("BWTUI_TOKEN_HV_NEW", raising=False)
+    return backend
+
+
+async def test_adding_an_account_on_first_run_starts_monitoring_it(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    config_path = tmp_path / "config.toml"
+    sim = Simulator(SimulatorConfig(hivelocity_services=3, altostrat_instances=1))
+    with serve_in_thread(sim) as server:
+        app = BwtuiApp([], first_run=True, demo_factory=lambda: None, config_path=config_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            assert isinstance(app.screen, FirstRunScreen)
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, AddAccountScreen)
+            screen = app.screen
+            screen.query_one("#add-name", Input).value = "hv-new"
+            screen.query_one("#add-base-url", Input).value = (
+                server.base_url + sim.hivelocity_base_url_path
+            )
+            screen.query_one("#add-token", Input).value = sim.config.hivelocity_token
+            await pilot.press("ctrl+s")
+            for _ in range(100):  # the check, the save and the first poll, over real HTTP
+                await pilot.pause(0.05)
+                view = app.store.accounts.get("hv-new")
+                if view is not None and view.listed:
+                    break
+            assert not isinstance(app.screen, (FirstRunScreen, AddAccountScreen))
+            assert [r.name for r in app.store.accounts["hv-new"].resources]
+            await asyncio.sleep(0)
+    assert memory_keyring.store[("bwtui", "hv-new")] == sim.config.hivelocity_token
+    written = config_path.read_text(encoding="utf-8")
+    assert 'name = "hv-new"' in written
+    assert sim.config.hivelocity_token not in written
