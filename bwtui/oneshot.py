@@ -16,10 +16,8 @@ from bwtui.billing import BillingFigures, billing_for
 from bwtui.commands.common import CommandError, load_config_for
 from bwtui.config import Config
 from bwtui.model import Reading, ResourceState
+from bwtui.paths import demo_history_file
 from bwtui.runtime import AccountRuntime
-
-DEMO_HISTORY_FILE = "demo-history.sqlite3"
-
 
 @dataclass(slots=True)
 class OneShot:
@@ -33,13 +31,6 @@ class OneShot:
     history_problem: str | None = None
 
 
-def demo_history_path() -> Path:
-    """The demo's own history file: demo data never mixes with real accounts' history."""
-    from bwtui.paths import state_dir
-
-    return state_dir() / DEMO_HISTORY_FILE
-
-
 def poll_once(args: argparse.Namespace, *, only_account: str | None = None) -> OneShot:
     """Poll the configured accounts (the demo's with ``--demo``); raise CommandError on a
     usage/config problem. ``only_account`` limits the poll to one account by name."""
@@ -49,7 +40,7 @@ def poll_once(args: argparse.Namespace, *, only_account: str | None = None) -> O
         with start_demo() as demo:
             config = Config(path=None, accounts=demo.accounts)
             runtimes = _only(demo.runtimes, only_account)
-            return asyncio.run(_poll(config, runtimes, demo.runtimes, demo_history_path()))
+            return asyncio.run(_poll(config, runtimes, demo.runtimes, demo_history_file()))
     config = load_config_for(args)
     if not config.accounts:
         where = config.path or "the config file"

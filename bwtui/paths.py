@@ -40,6 +40,11 @@ def state_dir() -> Path:
     return _xdg("XDG_STATE_HOME") or platformdirs.user_state_path(APP_NAME, appauthor=False)
 
 
+def demo_history_file() -> Path:
+    """The demo's own history file, so simulated data never mixes with real accounts'."""
+    return state_dir() / "demo-history.sqlite3"
+
+
 def data_dir() -> Path:
     """The user data directory (``~/.local/share/bwtui`` on Linux)."""
     return _xdg("XDG_DATA_HOME") or platformdirs.user_data_path(APP_NAME, appauthor=False)

@@ -278,7 +278,7 @@ async def test_a_hostile_name_in_a_crossing_is_literal_text() -> None:
 
 
 def test_demo_history_is_a_separate_file(tmp_path: Path, monkeypatch: Any) -> None:
-    from bwtui.commands.monitor import demo_history_path
+    from bwtui.paths import demo_history_file as demo_history_path
     from bwtui.history import default_history_path
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from bwtui.commands.common import CommandError, fail, load_config_for
@@ -13,21 +12,15 @@ NOT_A_TERMINAL = (
     "bwtui: the monitor needs a terminal (stdout is not a TTY).\n"
     "For scripts and cron jobs use `bwtui status` (add --json or --csv)."
 )
-DEMO_HISTORY_FILE_NAME = "demo-history.sqlite3"  # simulated data never mixes with real history
-
-
-def demo_history_path() -> Path:
-    """``<user state dir>/demo-history.sqlite3``."""
-    from bwtui.paths import state_dir
-
-    return state_dir() / DEMO_HISTORY_FILE_NAME
 
 
 def _open_history(demo: bool) -> tuple[Any, str | None]:
     """The history store (demo or real), or ``(None, problem)`` to run without it."""
     from bwtui.history import open_history
 
-    return open_history(demo_history_path() if demo else None)
+    from bwtui.paths import demo_history_file
+
+    return open_history(demo_history_file() if demo else None)
 
 
 def run(args: argparse.Namespace) -> int:
