@@ -475,6 +475,7 @@ def test_hostile_names_only_when_asked(clock):
     hostile = names(make(clock, hostile_names=True))
     assert "[@click=app.quit]x[/]" in hostile and "[bold]unclosed" in hostile
     assert any("\x1b]0;pwned\x07" in n for n in hostile)
+    assert any("[$accent]" in n and "\x1b[31m" in n for n in hostile)
 
 
 def test_request_log_is_bounded(clock):

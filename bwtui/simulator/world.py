@@ -14,6 +14,7 @@ from bwtui.simulator.traffic import Profile, key_of
 HOSTILE_NAME = "[@click=app.quit]x[/]"
 HOSTILE_HOSTNAME = "\x1b]0;pwned\x07evil.example.net"
 HOSTILE_INSTANCE_NAME = "[bold]unclosed"
+HOSTILE_VARIABLE_NAME = "[$accent]var[/] \x1b[31mred\x1b[0m"
 
 # facility code -> (city, UTC offset hours)
 FACILITIES: dict[str, tuple[str, int]] = {
@@ -174,4 +175,6 @@ def build_altostrat(seed: int, count: int, start: float, hostile: bool,
         ))
     if hostile and count >= 2:
         instances[1] = replace(instances[1], name=HOSTILE_INSTANCE_NAME)
+        if count >= 3:
+            instances[2] = replace(instances[2], name=HOSTILE_VARIABLE_NAME)
     return instances
