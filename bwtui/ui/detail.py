@@ -79,11 +79,25 @@ class SparkBar(Widget):
 
 
 class RateChart(PlotextPlot):
-    """The selected period's in/out chart with the provider's 95th-percentile lines."""
+    """The selected period's in/out chart with the provider's 95th-percentile lines.
+
+    One plotext figure for the widget's lifetime: new data clears its data, never the figure
+    (re-creating figures made memory climb), and the built chart is kept until its data, size
+    or theme changes, so a repaint for any other reason does not run plotext again.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._signature: tuple[object, ...] | None = None
+        self._rendered: tuple[tuple[object, ...], Any] | None = None
+
+    def render(self) -> Any:
+        key = (self._signature, self.size.width, self.size.height, self.app.theme, self.theme)
+        if self._rendered is not None and self._rendered[0] == key:
+            return self._rendered[1]
+        rendered = super().render()
+        self._rendered = (key, rendered)
+        return rendered
 
     def show_series(
         self, series: Series | None, period: Period, *, bytes_mode: bool, ascii_only: bool
@@ -93,7 +107,7 @@ class RateChart(PlotextPlot):
             return
         self._signature = signature
         plt = self.plt
-        plt.clear_figure()
+        plt.clear_data()
         if series is None or not series.samples:
             self.refresh()
             return

@@ -1,17 +1,24 @@
 """The overview: every resource in one table, sorted by out rate (the incident glance).
 
-Cells are ``rich.text.Text`` (never markup). A poll updates only the cells whose text changed;
-re-sorting happens at most once per ``SORT_DEBOUNCE_S`` and only when the order would change.
+Cells are ``rich.text.Text`` (never markup). A poll repaints only the cells whose text changed
+(not the whole table). Re-sorting is automatic but calm: at most once per ``SORT_INTERVAL_S``,
+never within ``NAV_HOLD_S`` of the user moving the cursor, only when the order changes, and it
+repaints only the rows that moved; the highlighted resource keeps the cursor and its place on
+screen. Many rows are added in chunks, the first screenful first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from time import monotonic
 from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from bwtui.model import ResourceState
 from bwtui.providers.base import Period
@@ -29,7 +36,15 @@ from bwtui.ui.format import (
 from bwtui.ui.store import Key, UiStore
 
 SPARK_WIDTH = 15
-SORT_DEBOUNCE_S = 0.5
+SORT_DEBOUNCE_S = 0.5  # a re-sort waits this long for a burst of updates to end
+SORT_INTERVAL_S = 5.0  # automatic re-sorts at most this often
+NAV_HOLD_S = 3.0  # no automatic re-sort this soon after the user moved the cursor
+FIRST_ROWS = 80  # rows added at once (a screenful and more); the rest follow in chunks
+CHUNK_ROWS = 200
+CELL_REPAINT_MAX = 64  # more changed cells than this in one update: repaint the whole table
+# DataTable's render caches default to 10,000 cells and 1,000 lines, and every update starts
+# new entries: sized for a couple of screens, memory stays flat.
+CELL_CACHE, LINE_CACHE = 2000, 240
 SORT_MODES = ("out", "in", "name")
 
 # (key, label, width in cells); name's width is worked out from what is left.
@@ -122,6 +137,15 @@ class OverviewTable(DataTable[Text]):
         self._name_w = NAME_MAX
         self._trend_w = SPARK_WIDTH
         self._layout: tuple[list[str], int, int] | None = None
+        self._pending_rows: list[str] = []  # rows still to add (chunked build), in order
+        self._chunk_scheduled = False
+        self._sort_values: dict[str, tuple[Any, ...]] = {}
+        self._last_sort_at = float("-inf")
+        self._nav_at = float("-inf")
+        self._cell_render_cache = LRUCache(CELL_CACHE)
+        self._row_render_cache = LRUCache(LINE_CACHE)
+        self._row_renderable_cache = LRUCache(LINE_CACHE)
+        self._line_cache = LRUCache(LINE_CACHE)
 
     def on_mount(self) -> None:
         self.rebuild()
@@ -153,42 +177,169 @@ class OverviewTable(DataTable[Text]):
 
     # ----- rows -----------------------------------------------------------------------------
     def rebuild(self) -> None:
-        """Re-create all rows (resource list, filter or width changed)."""
+        """Re-create all rows (filter or width changed)."""
         if not self.is_mounted:
             return
         highlighted = self.highlighted_key()
         self.clear()
         self._setup_columns()
         self._cells.clear()
-        resources = self.store.resources(self.name_filter)
-        rows = [(row_key(resource.key), self._row_cells(resource.key)) for resource in resources]
-        rows.sort(key=lambda item: self._sort_value(key_of(item[0])))
-        for key, cells in rows:
-            self.add_row(*[cells[c] for c in self._visible], key=key)
-            self._cells[key] = {c: _signature(cells[c]) for c in self._visible}
-        self._order = [key for key, _ in rows]
+        self._sort_values.clear()
+        self._order = []
+        self._pending_rows = []
+        rows = [row_key(resource.key) for resource in self.store.resources(self.name_filter)]
+        rows.sort(key=lambda row: self._sort_value(key_of(row)))
+        self._queue_rows(rows)
         self._update_header()
         if highlighted is not None:
             self.highlight(highlighted)
 
+    def sync(self) -> None:
+        """The resource list changed: add new rows, drop vanished ones, keep the others."""
+        if not self.is_mounted:
+            return
+        if not self.columns or self._wanted_layout() != self._layout:
+            self.rebuild()
+            return
+        wanted = [row_key(resource.key) for resource in self.store.resources(self.name_filter)]
+        wanted_set = set(wanted)
+        present = set(self._cells) | set(self._pending_rows)
+        gone = present - wanted_set
+        if gone:
+            for row in gone:
+                if row in self._cells:
+                    self.remove_row(row)
+                    del self._cells[row]
+                self._sort_values.pop(row, None)
+            self._pending_rows = [row for row in self._pending_rows if row not in gone]
+            self._order = [row for row in self._order if row not in gone]
+        new = [row for row in wanted if row not in present]
+        new.sort(key=lambda row: self._sort_value(key_of(row)))
+        self.update_resources(key_of(row) for row in wanted if row in present)
+        if new:
+            self._queue_rows(new)
+
+    def _queue_rows(self, rows: list[str]) -> None:
+        """Add the first rows now and the rest in chunks after the screen has been drawn."""
+        had_rows = bool(self._order)
+        room = max(0, FIRST_ROWS - len(self._order))
+        self._add_rows(rows[:room])
+        self._pending_rows.extend(rows[room:])
+        if self._pending_rows:
+            self._schedule_chunk()
+        elif had_rows and rows:
+            self._schedule_sort()  # new rows went to the bottom: sort them in soon
+
+    def _schedule_chunk(self) -> None:
+        if not self._chunk_scheduled:
+            self._chunk_scheduled = True
+            self.call_after_refresh(self._add_chunk)
+
+    def _add_chunk(self) -> None:
+        self._chunk_scheduled = False
+        if not self._pending_rows:
+            return
+        chunk, self._pending_rows = self._pending_rows[:CHUNK_ROWS], self._pending_rows[CHUNK_ROWS:]
+        self._add_rows(chunk)
+        if self._pending_rows:
+            self._schedule_chunk()
+        else:
+            self._schedule_sort()
+
+    def _flush_pending(self) -> None:
+        """Add every row still waiting (before a sort or a jump to a row)."""
+        if self._pending_rows:
+            rows, self._pending_rows = self._pending_rows, []
+            self._add_rows(rows)
+
+    def _add_rows(self, rows: Iterable[str]) -> None:
+        for row in rows:
+            key = key_of(row)
+            cells = self._row_cells(key)
+            self.add_row(*[cells[c] for c in self._visible], key=row)
+            self._cells[row] = {c: _signature(cells[c]) for c in self._visible}
+            self._sort_values[row] = self._sort_value(key)
+            self._order.append(row)
+
     def update_resource(self, key: Key) -> None:
         """Update the changed cells of one row; schedule a re-sort if the order may change."""
-        row = row_key(key)
-        known = self._cells.get(row)
-        if known is None:
+        self.update_resources((key,))
+
+    def update_resources(self, keys: Iterable[Key]) -> None:
+        """Repaint only the cells whose text changed; schedule a re-sort if the order may change."""
+        changed: list[tuple[str, str]] = []
+        resort = False
+        for key in keys:
+            row = row_key(key)
+            known = self._cells.get(row)
+            if known is None:
+                continue  # not shown, or still waiting in a chunk (built from the store then)
+            data = self._data.get(RowKey(row))
+            if data is None:
+                continue
+            cells = self._row_cells(key)
+            for column in self._visible:
+                value = cells[column]
+                signature = _signature(value)
+                if known.get(column) != signature:
+                    known[column] = signature
+                    data[ColumnKey(column)] = value
+                    changed.append((row, column))
+            sort_value = self._sort_value(key)
+            if self._sort_values.get(row) != sort_value:
+                self._sort_values[row] = sort_value
+                resort = True
+        if changed:
+            self._repaint_cells(changed)
+        if resort:
+            self._schedule_sort()
+
+    def _repaint_cells(self, cells: list[tuple[str, str]]) -> None:
+        """Invalidate the render caches once, then repaint just these cells if on screen.
+
+        Regions are worked out here (every row is one line): DataTable's own cell and row
+        regions sum the heights of all rows above, O(rows) per cell.
+        """
+        self._update_count += 1
+        if not self.display:
             return
-        cells = self._row_cells(key)
-        for column in self._visible:
-            value = cells[column]
-            signature = _signature(value)
-            if known.get(column) != signature:
-                known[column] = signature
-                self.update_cell(row, column, value)
-        self._schedule_sort()
+        top, bottom = self._visible_rows()
+        rows = self._row_locations
+        on_screen = [(index, column) for row, column in cells
+                     if (index := rows.get(RowKey(row))) is not None and top <= index < bottom]
+        if len(on_screen) > CELL_REPAINT_MAX:
+            self.refresh()
+            return
+        spans = self._column_spans()
+        header = self.header_height if self.show_header else 0
+        for index, column in on_screen:
+            span = spans.get(column)
+            if span is not None:
+                self._refresh_region(Region(span[0], index + header, span[1], 1))
+
+    def _visible_rows(self) -> tuple[int, int]:
+        """Indexes of the first row on screen and one past the last."""
+        top = int(self.scroll_y)
+        return top, top + self.scrollable_content_region.height + 1
+
+    def _column_spans(self) -> dict[str, tuple[int, int]]:
+        """Each shown column's x offset and width on the table's canvas."""
+        spans: dict[str, tuple[int, int]] = {}
+        x = self._row_label_column_width
+        for column in self.ordered_columns:
+            width = column.get_render_width(self)
+            spans[str(column.key.value)] = (x, width)
+            x += width
+        return spans
+
+    def _refresh_rows(self, indexes: Iterable[int]) -> None:
+        header = self.header_height if self.show_header else 0
+        width = max(self.virtual_size.width, self.size.width)
+        for index in indexes:
+            self._refresh_region(Region(0, index + header, width, 1))
 
     def relabel_all(self) -> None:
-        for row in list(self._cells):
-            self.update_resource(key_of(row))
+        self.update_resources([key_of(row) for row in self._cells])
 
     def _row_cells(self, key: Key) -> dict[str, Text]:
         state = self.store.states.get(key)
@@ -218,9 +369,10 @@ class OverviewTable(DataTable[Text]):
         cells["trend"] = Text(
             sparkline(outs, self._trend_w, ascii_only=self.ascii_only), style="magenta"
         )
-        cells["in"] = Text(format_rate(state.in_bps, bytes_mode=bytes_mode), justify="right")
+        in_bps, out_bps = self.store.rates(key)
+        cells["in"] = Text(format_rate(in_bps, bytes_mode=bytes_mode), justify="right")
         cells["out"] = Text(
-            format_rate(state.out_bps, bytes_mode=bytes_mode), justify="right",
+            format_rate(out_bps, bytes_mode=bytes_mode), justify="right",
             style=ALERT_STYLES[alert] if alert is not None else "bold",
         )
         usage = state.usage
@@ -241,7 +393,8 @@ class OverviewTable(DataTable[Text]):
             return (name, key)
         rate = None
         if state is not None:
-            rate = state.out_bps if self.sort_mode == "out" else state.in_bps
+            in_bps, out_bps = self.store.rates(key)
+            rate = out_bps if self.sort_mode == "out" else in_bps
         return (rate is None, -(rate or 0.0), name, key)
 
     def cycle_sort(self) -> str:
@@ -266,23 +419,75 @@ class OverviewTable(DataTable[Text]):
                     self.refresh()
 
     def _schedule_sort(self) -> None:
-        if self._sort_timer is None:
-            self._sort_timer = self.set_timer(SORT_DEBOUNCE_S, self._sort_due)
+        """A re-sort soon, but not within SORT_INTERVAL_S of the last nor while navigating."""
+        if self._sort_timer is not None:
+            return
+        now = monotonic()
+        wait = max(SORT_DEBOUNCE_S, self._last_sort_at + SORT_INTERVAL_S - now,
+                   self._nav_at + NAV_HOLD_S - now)
+        self._sort_timer = self.set_timer(wait, self._sort_due)
 
     def _sort_due(self) -> None:
         self._sort_timer = None
+        if not self.display:
+            return  # hidden: showing the overview sorts it
+        if monotonic() < self._nav_at + NAV_HOLD_S:
+            self._schedule_sort()
+            return
         self.apply_sort()
 
     def apply_sort(self) -> None:
-        """Sort now, but only if the order actually changes (a sort redraws the table)."""
+        """Sort now, but only if the order actually changes; repaint only the rows that moved.
+
+        The highlighted resource keeps the cursor and, where the scroll range allows, the same
+        line on screen.
+        """
+        self._flush_pending()
+        self._last_sort_at = monotonic()
         wanted = sorted(self._cells, key=lambda row: self._sort_value(key_of(row)))
+        for row in wanted:
+            self._sort_values[row] = self._sort_value(key_of(row))
         if wanted == self._order:
             return
         highlighted = self.highlighted_key()
+        screen_line = self.cursor_row - round(self.scroll_y)
+        old = self._order
         self._order = wanted
-        self.sort("name", key=lambda name_cell: self._sort_value(name_cell.row_key))
-        if highlighted is not None:
-            self.highlight(highlighted)
+        if not self._reorder(wanted, old):
+            self.sort("name", key=lambda name_cell: self._sort_value(name_cell.row_key))
+        if highlighted is None:
+            return
+        index = self._row_locations.get(RowKey(row_key(highlighted)))
+        if index is None:
+            return
+        header = self.header_height if self.show_header else 0
+        visible_rows = self.scrollable_content_region.height - header
+        if self.display and visible_rows > 0 and 0 <= screen_line < visible_rows:
+            top = max(0, min(index - screen_line, self.row_count - visible_rows))
+            if top != round(self.scroll_y):
+                self.scroll_to(y=top, animate=False, immediate=True)
+        self.move_cursor(row=index, animate=False)
+
+    def _reorder(self, wanted: list[str], old: list[str]) -> bool:
+        """Put rows in ``wanted`` order, repainting the visible lines that changed.
+
+        DataTable.sort repaints the whole table; this sets the same row map and refreshes only
+        the rows whose resource moved. False when Textual's internals differ (use sort()).
+        """
+        try:
+            from textual._two_way_dict import TwoWayDict
+        except ImportError:  # pragma: no cover - a Textual without it: the public sort
+            return False
+        if set(self._row_locations) != {RowKey(row) for row in wanted}:
+            return False
+        self._row_locations = TwoWayDict({RowKey(row): index for index, row in enumerate(wanted)})
+        self._update_count += 1
+        top, bottom = self._visible_rows()
+        self._refresh_rows(
+            index for index in range(top, min(len(wanted), bottom))
+            if index >= len(old) or old[index] != wanted[index]
+        )
+        return True
 
     # ----- cursor ---------------------------------------------------------------------------
     def highlighted_key(self) -> Key | None:
@@ -296,12 +501,42 @@ class OverviewTable(DataTable[Text]):
 
     def highlight(self, key: Key) -> bool:
         row = row_key(key)
+        if row in self._pending_rows:
+            self._flush_pending()
         try:
             index = self.get_row_index(row)
         except Exception:  # noqa: BLE001 - row not shown (filtered out)
             return False
         self.move_cursor(row=index, animate=False)
         return True
+
+    # The user is navigating: hold automatic re-sorts so rows do not jump under the cursor.
+    def _navigated(self) -> None:
+        self._nav_at = monotonic()
+
+    def action_cursor_down(self) -> None:
+        self._navigated()
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self._navigated()
+        super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self._navigated()
+        super().action_page_down()
+
+    def action_page_up(self) -> None:
+        self._navigated()
+        super().action_page_up()
+
+    def action_scroll_top(self) -> None:
+        self._navigated()
+        super().action_scroll_top()
+
+    def action_scroll_bottom(self) -> None:
+        self._navigated()
+        super().action_scroll_bottom()
 
 
 class KeyedText(Text):

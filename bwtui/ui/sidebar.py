@@ -70,6 +70,42 @@ class ResourceTree(Tree[NodeData]):
         if selected is not None:
             self.select_data(selected)
 
+    def sync_account(self, name: str) -> None:
+        """One account's resource list arrived: touch only that account's nodes.
+
+        Unchanged lists only relabel what changed; a changed list re-creates that account's
+        leaves; anything the incremental path cannot place (a new or filtered-out account)
+        falls back to a full rebuild.
+        """
+        view = self.store.accounts.get(name)
+        node = self._account_nodes.get(name)
+        if view is None or node is None:
+            self.rebuild()
+            return
+        needle = self.name_filter.casefold().strip()
+        resources = [r for r in view.resources if not needle or needle in r.name.casefold()]
+        if needle and not resources:
+            self.rebuild()
+            return
+        shown = [child.data[1] for child in node.children if child.data is not None]
+        if shown == [r.key for r in resources]:
+            for resource in resources:
+                self.update_resource_label(resource.key)
+            self.update_account(name)
+            return
+        selected = self.wanted
+        for child in node.children:
+            if child.data is not None:
+                self._resource_nodes.pop(child.data[1], None)
+            self._labels.pop(child.id, None)
+        node.remove_children()
+        for resource in resources:
+            leaf = node.add_leaf(self._resource_label(resource), data=("resource", resource.key))
+            self._resource_nodes[resource.key] = leaf
+        self.update_account(name)
+        if selected is not None:
+            self.select_data(selected)
+
     def select_data(self, data: NodeData) -> bool:
         """Move the cursor to the node holding ``data``; False when it is not shown."""
         node: TreeNode[NodeData] | None
@@ -85,16 +121,25 @@ class ResourceTree(Tree[NodeData]):
         return True
 
     def first_resource(self) -> Key | None:
-        return next(iter(self._resource_nodes), None)
+        """The first resource in tree (config) order."""
+        for node in self._account_nodes.values():
+            for child in node.children:
+                if child.data is not None and child.data[0] == "resource":
+                    return child.data[1]
+        return None
 
     # ----- updating -------------------------------------------------------------------------
     def update_resource(self, key: Key) -> None:
         """Relabel one resource (and its account's glyph) if the visible text changed."""
+        self.update_resource_label(key)
+        self.update_account(key[0])
+
+    def update_resource_label(self, key: Key) -> None:
+        """Relabel one resource if its visible text changed (not its account)."""
         node = self._resource_nodes.get(key)
         state = self.store.states.get(key)
         if node is not None and state is not None:
             self._set_label(node, self._resource_label(state.resource))
-        self.update_account(key[0])
 
     def update_account(self, name: str) -> None:
         node = self._account_nodes.get(name)
@@ -144,7 +189,7 @@ class ResourceTree(Tree[NodeData]):
         alert_style = ALERT_STYLES[alert] if alert is not None else ""
         width = self._name_width() - (2 if alert is not None else 0)
         name = safe_text(resource.name, max_len=width).ljust(width)
-        out_bps = state.out_bps if state is not None else None
+        out_bps = self.store.rates(resource.key)[1] if state is not None else None
         label = Text()
         label.append(glyph(status, ascii_only=self.ascii_only), style=STATUS_STYLES[status])
         label.append(" ")

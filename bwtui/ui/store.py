@@ -6,12 +6,15 @@ returns whether something visible changed, so widgets refresh only then.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from bwtui.model import ErrorKind, ProviderError, RateLimit, Resource, ResourceState, Series
 from bwtui.providers.base import Period
 from bwtui.ui.format import worst
+
+_FAILING = ("error", "rate_limited")
 
 Key = tuple[str, str]
 
@@ -51,6 +54,12 @@ class UiStore:
         self.alerts: dict[Key, Alert] = {}
         self.paused = False
         self.crashed: str | None = None
+        # Kept up to date on every change so summaries cost O(accounts), not O(resources):
+        # each listed resource's status ignoring pause, counted per account, and who is failing.
+        self._listed_keys: dict[str, set[Key]] = {}
+        self._base_status: dict[Key, str] = {}
+        self._status_counts: dict[str, Counter[str]] = {}
+        self._failing: set[Key] = set()
 
     # ----- feeding -------------------------------------------------------------------------
     def add_account(self, name: str, provider: str, credential_error: str | None = None) -> None:
@@ -68,7 +77,29 @@ class UiStore:
         view.error_kind = None
         for resource in resources:
             self.states.setdefault(resource.key, ResourceState(resource=resource))
+        self._recount(account)
         return True
+
+    def _recount(self, account: str) -> None:
+        """Rebuild one account's status counts (after its resource list changed)."""
+        view = self.accounts[account]
+        keys = {r.key for r in view.resources}
+        self._listed_keys[account] = keys
+        counts: Counter[str] = Counter()
+        for key in keys:
+            status = self._note_status(key)
+            counts[status] += 1
+        self._status_counts[account] = counts
+
+    def _note_status(self, key: Key) -> str:
+        """Record ``key``'s status ignoring pause (and whether it is failing); returns it."""
+        status = self._status_unpaused(key)
+        self._base_status[key] = status
+        if status in _FAILING:
+            self._failing.add(key)
+        else:
+            self._failing.discard(key)
+        return status
 
     def apply_failed(self, account: str, error: ProviderError | Any) -> bool:
         view = self.accounts.setdefault(account, AccountView(account, "?"))
@@ -84,9 +115,22 @@ class UiStore:
         if len(state.history) > HISTORY_LIMIT:
             state.history = tuple(state.history[-HISTORY_LIMIT:])
         self.states[key] = state
-        view = self.accounts.get(state.resource.account)
-        if view is not None and all(r.key != key for r in view.resources):
+        account = state.resource.account
+        view = self.accounts.get(account)
+        keys = self._listed_keys.setdefault(account, set())
+        counts = self._status_counts.setdefault(account, Counter())
+        if view is not None and key not in keys:
             view.resources.append(state.resource)
+        old_status = self._base_status.get(key) if key in keys else None
+        new_status = self._note_status(key)
+        if view is not None:
+            keys.add(key)
+            if old_status != new_status:
+                if old_status is not None:
+                    counts[old_status] -= 1
+                    if counts[old_status] <= 0:
+                        del counts[old_status]
+                counts[new_status] += 1
         return previous is None or _state_signature(previous) != _state_signature(state)
 
     def apply_series(self, key: Key, period: Period, series: Series | None) -> bool:
@@ -103,6 +147,23 @@ class UiStore:
         else:
             self.history_series[(key, period)] = series
         return previous != series
+
+    def rates(self, key: Key) -> tuple[float | None, float | None]:
+        """(in_bps, out_bps) now: the state's, else the newest point of the day series.
+
+        The poller takes its rates from that same point once the rest of the poll is done;
+        showing it as soon as the series arrives puts numbers on screen a request earlier.
+        """
+        state = self.states.get(key)
+        if state is not None and (
+            state.in_bps is not None or state.out_bps is not None or state.rate_at is not None
+        ):
+            return state.in_bps, state.out_bps
+        series = self.series.get((key, Period.DAY))
+        latest = series.latest if series is not None else None
+        if latest is None:
+            return (None, None) if state is None else (state.in_bps, state.out_bps)
+        return latest.in_bps, latest.out_bps
 
     def chart_series(self, key: Key, period: Period) -> tuple[Series | None, bool]:
         """The provider's series for the chart, else the one from history; and whether from history."""
@@ -154,14 +215,19 @@ class UiStore:
 
     def status(self, key: Key) -> str:
         """``pending``, ``ok``, ``stale``, ``paused``, ``rate_limited`` or ``error``."""
+        status = self._status_unpaused(key)
+        if self.paused and status not in _FAILING:
+            return "paused"
+        return status
+
+    def _status_unpaused(self, key: Key) -> str:
+        """The status as if polling ran (pause shows every non-failing resource as paused)."""
         state = self.states.get(key)
         if state is not None and state.error is not None:
             if state.error.kind == ErrorKind.RATE_LIMITED:
                 return "rate_limited"
             if not state.stale or state.updated_at is None:
                 return "error"
-        if self.paused:
-            return "paused"
         if state is None:
             return "pending"
         if state.stale:
@@ -180,14 +246,19 @@ class UiStore:
             return "rate_limited"
         if not view.listed:
             return "paused" if self.paused else "pending"
-        return worst([self.status(r.key) for r in view.resources] or ["ok"])
+        counts = self._status_counts.get(name)
+        if counts is None or len(self._listed_keys.get(name, ())) != len(view.resources):
+            self._recount(name)  # resources changed behind our back: count again
+            counts = self._status_counts[name]
+        statuses = [s for s, n in counts.items() if n > 0]
+        if self.paused:
+            statuses = [s if s in _FAILING else "paused" for s in statuses]
+        return worst(statuses or ["ok"])
 
     def summary(self) -> tuple[int, int, int]:
         """(accounts, resources, resources or accounts in error)."""
         failing = sum(1 for v in self.accounts.values() if v.error)
-        failing += sum(
-            1 for key in self.states if self.status(key) in ("error", "rate_limited")
-        )
+        failing += len(self._failing)
         return len(self.accounts), self.resource_count(), failing
 
 
