@@ -326,7 +326,8 @@ def markdown_table(
     shown = btop is not None
     lines = [
         f"Measured by `bench/bench_tui.py` in a real pty ({COLS}×{ROWS}, TERM={args.term}) on a "
-        f"{os.cpu_count()}-core machine: `bwtui --demo --demo-size {args.size}` at real speed, "
+        f"{os.cpu_count()}-core machine: `bwtui --demo --demo-size {args.size}` "
+        f"{'at real speed' if args.demo_speed == 1 else f'at {args.demo_speed:g}× demo speed'}, "
         f"idle window {args.duration:.0f} s after a {args.warmup:.0f} s warm-up. The demo serves "
         "its simulated APIs from the same process, so their cost is included in bwtui's column.",
         "",
