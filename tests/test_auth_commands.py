@@ -14,7 +14,6 @@ import keyring
 import keyring.core
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 import bwtui.runtime  # noqa: F401 - imported before a test swaps bwtui.providers
@@ -24,6 +23,7 @@ from bwtui.commands import auth as auth_cmd
 from bwtui.commands import locate as locate_cmd
 from bwtui.config import AccountConfig, load_config
 from bwtui.model import ErrorKind, ProviderError
+from keyrings import MemoryKeyring
 
 ENV_TOKEN = "env-TOKEN-aaaa1111"
 KEYRING_TOKEN = "kr-TOKEN-bbbb2222"
@@ -40,25 +40,6 @@ name = "vpn"
 provider = "altostrat"
 base_url = "http://127.0.0.1:9/altostrat"
 """
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.store:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.store[(service, username)]
 
 
 @pytest.fixture(autouse=True)

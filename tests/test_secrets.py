@@ -15,31 +15,9 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from bwtui import paths, secrets
+from keyrings import MemoryKeyring
 
 TOKEN = "hv-SECRET-token-4242"
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring for tests."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-        self.calls = 0
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.calls += 1
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.store:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.store[(service, username)]
 
 
 class LockedKeyring(MemoryKeyring):

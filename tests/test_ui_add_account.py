@@ -11,7 +11,6 @@ from typing import Any
 import keyring
 import keyring.core
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from textual.app import App
 from textual.widgets import Button, Input, Static
@@ -22,6 +21,7 @@ from bwtui.config import AccountConfig, ConfigError
 from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
 from bwtui.ui.add_account import AddAccountScreen
 from ui_support import screen_text
+from keyrings import MemoryKeyring
 
 TOKEN = "hv-SECRET-token-4242"
 CONFIG_TEXT = """\
@@ -32,25 +32,6 @@ theme = "default"
 name = "hv-prod"  # the main one
 provider = "hivelocity"
 """
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 class Checker:

@@ -14,7 +14,7 @@ from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
 from bwtui.ui.add_account import AddAccountScreen
 from bwtui.ui.app import BwtuiApp
 from bwtui.ui.first_run import FirstRunScreen
-from test_ui_add_account import MemoryKeyring
+from keyrings import MemoryKeyring
 
 
 @pytest.fixture
