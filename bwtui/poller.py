@@ -594,6 +594,10 @@ class Poller:
                     sent += 1
                     if not await self._run_job(acct, slot, job):
                         break
+                    if job.kind == SERIES and job is not jobs[-1]:
+                        # The rates are in: show them now, not after the totals too.
+                        slot.wait_error = None
+                        self._publish(slot)
         finally:
             if sent < len(jobs):
                 group.budget.give_back(len(jobs) - sent)

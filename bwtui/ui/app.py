@@ -95,16 +95,28 @@ PollerFactory = Callable[..., Any]
 
 def default_poller_factory(
     runtimes: list[AccountRuntime], *, clock: Any, on_event: Callable[[Any], None],
-    history: Any = None,
+    history: Any = None, thread: Any = None,
 ) -> Any:
-    """The core poller, given the history store when it accepts one."""
+    """The core poller, given the history store when it accepts one.
+
+    On the real clock it runs in its own thread and loop (ThreadedPoller; ``thread`` is a
+    PollerThread to reuse, from a previous poller's ``detach()``), so HTTP and JSON parsing
+    never delay key presses. Any other clock (tests' fake ones) keeps it on the app's loop.
+    """
+    from bwtui.clock import RealClock
     from bwtui.poller import Poller
 
     kwargs: dict[str, Any] = {"clock": clock, "on_event": on_event}
     seed = _history_seed(history, clock)
     if seed is not None and "history_seed" in inspect.signature(Poller).parameters:
         kwargs["history_seed"] = seed
-    return Poller(runtimes, **kwargs)
+    poller = Poller(runtimes, **kwargs)
+    if not isinstance(clock, RealClock):
+        return poller
+    from bwtui.polling.threaded import ThreadedPoller
+
+    clients = [rt.client for rt in runtimes if rt.client is not None]
+    return ThreadedPoller(poller, clients=clients, thread=thread)
 
 
 def _history_seed(history: Any, clock: Any) -> Callable[[Any], Any] | None:
@@ -181,6 +193,8 @@ class BwtuiApp(App[int]):
         self.config_path = config_path
         self.store = UiStore()
         self.poller: Any = None
+        # A threaded poller's loop thread kept for the next poller (its clients live on it).
+        self._poller_thread: Any = None
         self.demo_env: Any = None
         self.selected: Key | None = None
         self.selected_account: str | None = None
@@ -315,13 +329,19 @@ class BwtuiApp(App[int]):
         self._update_header()
 
     def _create_poller(self) -> None:
+        kwargs: dict[str, Any] = {"clock": self.clock, "on_event": self._on_poll_event,
+                                  "history": self._history_seed}
+        thread, self._poller_thread = self._poller_thread, None
+        if thread is not None and _accepts_keyword(self.poller_factory, "thread"):
+            kwargs["thread"] = thread
         try:
-            self.poller = self.poller_factory(
-                self.runtimes, clock=self.clock, on_event=self._on_poll_event,
-                history=self._history_seed,
-            )
+            self.poller = self.poller_factory(self.runtimes, **kwargs)
         except Exception as error:  # noqa: BLE001 - shown to the user, app keeps running
             self._poller_failed(error)
+            self.poller = None
+        if thread is not None and getattr(self.poller, "thread", None) is not thread:
+            thread.stop_soon()  # not taken over: let it end
+        if self.poller is None:
             return
         self.run_worker(
             self._run_poller(), name="poller", group="poller", exit_on_error=False
@@ -336,6 +356,8 @@ class BwtuiApp(App[int]):
             self.post_message(m.PollerCrashedMessage(error))
 
     def _on_poll_event(self, event: Any) -> None:
+        # Called on the poller's thread when it is threaded: post_message is thread-safe
+        # (call_soon_threadsafe onto the app's loop); never touch widgets here.
         message = m.to_message(event)
         if message is not None:
             self.post_message(message)
@@ -722,6 +744,9 @@ class BwtuiApp(App[int]):
     def _restart_poller(self) -> None:
         """Stop the running poller (if any) and start one over every runtime."""
         if self.poller is not None:
+            detach = getattr(self.poller, "detach", None)
+            if detach is not None:  # threaded: keep its loop, where the clients are in use
+                self._poller_thread = detach()
             self.workers.cancel_group(self, "poller")
             self.poller = None
         self.start_polling()
@@ -921,14 +946,33 @@ class BwtuiApp(App[int]):
                 await asyncio.to_thread(write_batch, self.history, batch)
             except Exception:  # noqa: BLE001 - best effort at exit
                 pass
+        closed_elsewhere: set[int] = set()
+        poller = self.poller
+        if poller is not None and hasattr(poller, "aclose"):
+            # Threaded: the poller closes its clients on its own loop, then its thread ends.
+            try:
+                await poller.aclose(timeout_s=1.0)
+            except Exception:  # noqa: BLE001 - best effort at exit
+                pass
+            closed_elsewhere = {id(client) for client in getattr(poller, "clients", ())}
+        if self._poller_thread is not None:
+            self._poller_thread.stop_soon()
         for runtime in self.runtimes:
             client = runtime.client
-            if client is None:
+            if client is None or id(client) in closed_elsewhere:
                 continue
             try:
                 await client.aclose()
             except Exception:  # noqa: BLE001 - closing is best effort at exit
                 pass
+
+
+def _accepts_keyword(fn: Callable[..., Any], name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
 def _wall_clock_for_app() -> Any:
