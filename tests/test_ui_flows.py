@@ -199,6 +199,27 @@ async def test_overview_is_sorted_by_out_rate_and_enter_opens_a_resource() -> No
         assert names == sorted(names, key=str.casefold)
 
 
+async def test_overview_cursor_starts_on_the_busiest_resource_and_stays_where_the_user_puts_it() -> None:
+    app = fake_app(standard_script(services=12, instances=6))
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot, app)
+        app.overview.apply_sort()
+        await pilot.pause()
+        keys = _overview_keys(app)
+        assert app.overview.highlighted_key() == keys[0]  # the top row: highest out rate
+        await pilot.press("j", "j")
+        await pilot.pause()
+        chosen = app.overview.highlighted_key()
+        assert chosen == keys[2]
+        app.overview.sort_mode = "name"  # whatever reorders the rows, the cursor stays on it
+        app.overview.apply_sort()
+        await pilot.pause()
+        assert app.overview.highlighted_key() == chosen
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == chosen and app.view_mode == "detail"
+
+
 def _overview_keys(app):  # noqa: ANN001, ANN202
     from bwtui.ui.overview import key_of
 

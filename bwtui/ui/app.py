@@ -401,7 +401,6 @@ class BwtuiApp(App[int]):
             first = self.tree.first_resource()
             if first is not None and first != self.selected:
                 self.tree.select_data(("resource", first))
-                self.overview.highlight(first)
                 self.select_resource(first)
                 self._auto_selected = first
         self._update_header()
@@ -573,7 +572,9 @@ class BwtuiApp(App[int]):
         self.overview.display = overview
         if overview:
             self.overview.apply_sort()
-            if self.selected is not None:
+            if self.selected is not None and self.selected != self._auto_selected:
+                # The user picked a resource: the overview opens on it.
+                self.overview.follow_top = False
                 self.overview.highlight(self.selected)
             self.overview.focus()
         else:

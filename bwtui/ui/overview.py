@@ -142,6 +142,8 @@ class OverviewTable(DataTable[Text]):
         self._sort_values: dict[str, tuple[Any, ...]] = {}
         self._last_sort_at = float("-inf")
         self._nav_at = float("-inf")
+        # Until the user moves it, the cursor stays on the top row: the incident glance.
+        self.follow_top = True
         self._cell_render_cache = LRUCache(CELL_CACHE)
         self._row_render_cache = LRUCache(LINE_CACHE)
         self._row_renderable_cache = LRUCache(LINE_CACHE)
@@ -449,6 +451,14 @@ class OverviewTable(DataTable[Text]):
             self._sort_values[row] = self._sort_value(key_of(row))
         if wanted == self._order:
             return
+        if self.follow_top:
+            old = self._order
+            self._order = wanted
+            if not self._reorder(wanted, old):
+                self.sort("name", key=lambda name_cell: self._sort_value(name_cell.row_key))
+            self.move_cursor(row=0, animate=False)
+            self.scroll_to(y=0, animate=False, immediate=True)
+            return
         highlighted = self.highlighted_key()
         screen_line = self.cursor_row - round(self.scroll_y)
         old = self._order
@@ -510,9 +520,14 @@ class OverviewTable(DataTable[Text]):
         self.move_cursor(row=index, animate=False)
         return True
 
-    # The user is navigating: hold automatic re-sorts so rows do not jump under the cursor.
+    # The user is navigating: hold automatic re-sorts so rows do not jump under the cursor, and
+    # stop keeping the cursor on the top row (the busiest resource) as the order changes.
     def _navigated(self) -> None:
         self._nav_at = monotonic()
+        self.follow_top = False
+
+    def on_click(self) -> None:
+        self.follow_top = False
 
     def action_cursor_down(self) -> None:
         self._navigated()
