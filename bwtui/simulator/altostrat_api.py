@@ -13,10 +13,9 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from bwtui.simulator.faults import Fault
-from bwtui.simulator.replies import ApiError, Reply, route_path, send_reply
+from bwtui.simulator.replies import ApiError, Reply, parse_request, send_reply
 from bwtui.simulator.traffic import integral_bits
 from bwtui.simulator.world import AltoInstance
 
@@ -60,10 +59,7 @@ class AltostratApi:
                        send: Callable[..., Any]) -> None:
         if scope["type"] != "http":
             return
-        method = scope["method"]
-        path = route_path(scope)
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
-                               keep_blank_values=True))
+        method, path, query = parse_request(scope)
         self.sim.log_request(method, scope["path"], query)
         fault: Fault | None = None
         try:

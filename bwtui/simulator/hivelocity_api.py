@@ -14,11 +14,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from bwtui.simulator import png
 from bwtui.simulator.faults import Fault
-from bwtui.simulator.replies import ApiError, Reply, route_path, send_reply
+from bwtui.simulator.replies import ApiError, Reply, parse_request, send_reply
 from bwtui.simulator.traffic import integral_bits, percentile_95, series
 from bwtui.simulator.hivelocity_bodies import device_dump, service_dump
 from bwtui.simulator.world import HvService
@@ -179,10 +178,7 @@ class HivelocityApi:
                        send: Callable[..., Any]) -> None:
         if scope["type"] != "http":
             return
-        method = scope["method"]
-        path = route_path(scope)
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
-                               keep_blank_values=True))
+        method, path, query = parse_request(scope)
         self.sim.log_request(method, scope["path"], query)
         client = scope.get("client") or ("unknown", 0)
         verdict = self.sim.rate_limiter.hit(str(client[0]), self.sim.now())

@@ -7,6 +7,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -47,6 +48,12 @@ def route_path(scope: dict[str, Any]) -> str:
     if root and path.startswith(root):
         return path[len(root):] or "/"
     return path
+
+
+def parse_request(scope: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
+    """Method, path below the mount point, and query parameters of an ASGI HTTP request."""
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    return scope["method"], route_path(scope), query
 
 
 def stringify_numbers(value: Any) -> Any:
