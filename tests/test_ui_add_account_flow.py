@@ -57,3 +57,33 @@ async def test_adding_an_account_on_first_run_starts_monitoring_it(
     written = config_path.read_text(encoding="utf-8")
     assert 'name = "hv-new"' in written
     assert sim.config.hivelocity_token not in written
+
+
+async def test_demo_started_from_first_run_never_writes_the_real_history(tmp_path: Path) -> None:
+    from bwtui.demo import start_demo
+    from bwtui.history import HistoryStore
+
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    started = []
+
+    def demo_factory():  # noqa: ANN202
+        env = start_demo(services=2, instances=1)
+        started.append(env)
+        return env
+
+    app = BwtuiApp([], first_run=True, demo_factory=demo_factory, history=store,
+                   config_path=tmp_path / "config.toml", history_flush_s=0.05)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("d")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.store.states and all(s.usage for s in app.store.states.values()):
+                    break
+            assert app.is_demo and app.history is None
+            await pilot.pause(0.2)
+    finally:
+        for env in started:
+            env.stop()
+    assert store.keys() == []
+    store.close()

@@ -56,16 +56,16 @@ def run(args: argparse.Namespace) -> int:
     from bwtui.paths import locate_config
 
     config_path = locate_config(getattr(args, "config", None)).path
-    if not config.accounts:
-        # The first-run screen may start the demo: it gets no history (nothing real to keep).
-        return run_app([], theme=theme, ascii=ascii_mode, demo_factory=demo_factory,
-                       first_run=True, config_path=config_path)
     from bwtui.runtime import build_runtimes
 
+    # On the first-run screen an account added with `a` keeps its history; if the user starts
+    # the demo there instead, the app drops the store so simulated data never lands in it.
+    first_run = not config.accounts
     history, problem = _open_history(demo=False)
     try:
         return run_app(build_runtimes(config), theme=theme, ascii=ascii_mode, history=history,
-                       history_problem=problem, config_path=config_path)
+                       history_problem=problem, config_path=config_path, first_run=first_run,
+                       demo_factory=demo_factory if first_run else None)
     finally:
         if history is not None:
             history.close()

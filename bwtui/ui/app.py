@@ -700,6 +700,7 @@ class BwtuiApp(App[int]):
         self.demo_env = env
         self.runtimes = list(env.runtimes)
         self.is_demo = True
+        self.history = None  # simulated data never goes into the real history store
         self._register_runtimes()
         if isinstance(self.screen, FirstRunScreen):
             self.pop_screen()
