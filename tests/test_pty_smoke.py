@@ -15,10 +15,7 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from pty_harness import LEAVE_ALT_SCREEN, PtySession, isolated_env, restored_terminal
-except ImportError:  # tests/ imported as a package
-    from tests.pty_harness import LEAVE_ALT_SCREEN, PtySession, isolated_env, restored_terminal
+from pty_harness import LEAVE_ALT_SCREEN, PtySession, isolated_env, restored_terminal
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ACCOUNTS = ("hv-demo", "vpn-demo")

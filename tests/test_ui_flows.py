@@ -7,32 +7,18 @@ import pytest
 from bwtui.events import AccountFailed, ResourceUpdated
 from bwtui.model import ErrorKind, ProviderError
 from bwtui.providers.base import Period
-try:
-    from ui_support import (
-        T0,
-        FakeClock,
-        FakePoller,
-        fake_app,
-        make_resources,
-        make_state,
-        runtimes,
-        screen_text,
-        settle,
-        standard_script,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.ui_support import (
-        T0,
-        FakeClock,
-        FakePoller,
-        fake_app,
-        make_resources,
-        make_state,
-        runtimes,
-        screen_text,
-        settle,
-        standard_script,
-    )
+from ui_support import (
+    T0,
+    FakeClock,
+    FakePoller,
+    fake_app,
+    make_resources,
+    make_state,
+    runtimes,
+    screen_text,
+    settle,
+    standard_script,
+)
 
 SIZE = (100, 32)
 

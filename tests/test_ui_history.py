@@ -13,38 +13,21 @@ from bwtui.history import HistoryStore, HistoryUnavailable
 from bwtui.model import Reading, Sample
 from bwtui.runtime import AccountRuntime
 
-try:
-    from ui_support import (
-        HOSTILE_NAMES,
-        T0,
-        FakeClock,
-        FakePoller,
-        FrozenRealClock,
-        demo_app,
-        fake_app,
-        make_resources,
-        make_state,
-        screen_text,
-        settle,
-        settle_demo,
-        standard_script,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.ui_support import (
-        HOSTILE_NAMES,
-        T0,
-        FakeClock,
-        FakePoller,
-        FrozenRealClock,
-        demo_app,
-        fake_app,
-        make_resources,
-        make_state,
-        screen_text,
-        settle,
-        settle_demo,
-        standard_script,
-    )
+from ui_support import (
+    HOSTILE_NAMES,
+    T0,
+    FakeClock,
+    FakePoller,
+    FrozenRealClock,
+    demo_app,
+    fake_app,
+    make_resources,
+    make_state,
+    screen_text,
+    settle,
+    settle_demo,
+    standard_script,
+)
 
 SIZE = (110, 32)
 

@@ -12,10 +12,7 @@ from typing import Any
 
 import pytest
 
-try:
-    from ui_support import FakeClock, demo_app, settle_demo
-except ImportError:  # tests/ imported as a package
-    from tests.ui_support import FakeClock, demo_app, settle_demo
+from ui_support import FakeClock, demo_app, settle_demo
 
 WIDE = (120, 36)
 
