@@ -295,19 +295,26 @@ class HistoryStore:
             else TIER_DAY
         )
         with self._guard(), self._write():
-            rid = self._rid(key, create=True)
-            floor = self._tier_floor(tier)
-            rows = [
-                (tier, rid, int(round(s.t)), _bps(s.in_bps), _bps(s.out_bps))
-                for s in samples
-                if s.t >= floor
-            ]
-            self._db.executemany(
-                "INSERT OR REPLACE INTO samples (tier, rid, t, in_bps, out_bps)"
-                " VALUES (?, ?, ?, ?, ?)",
-                rows,
+            written = self._insert_samples(
+                tier, self._rid(key, create=True), self._tier_floor(tier), samples
             )
         self._maybe_compact()
+        return written
+
+    def _insert_samples(
+        self, tier: int, rid: int, floor: float, samples: Iterable[Sample]
+    ) -> int:
+        """Upsert samples at or after ``floor`` into ``tier`` (inside a write); how many."""
+        rows = [
+            (tier, rid, int(round(s.t)), _bps(s.in_bps), _bps(s.out_bps))
+            for s in samples
+            if s.t >= floor
+        ]
+        self._db.executemany(
+            "INSERT OR REPLACE INTO samples (tier, rid, t, in_bps, out_bps)"
+            " VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
         return len(rows)
 
     def add_batch(self, items: Iterable[tuple[ResourceKey, Iterable[Sample]]]) -> int:
@@ -316,18 +323,9 @@ class HistoryStore:
         with self._guard(), self._write():
             floor = self._tier_floor(TIER_RAW)
             for key, samples in items:
-                rid = self._rid(key, create=True)
-                rows = [
-                    (TIER_RAW, rid, int(round(s.t)), _bps(s.in_bps), _bps(s.out_bps))
-                    for s in samples
-                    if s.t >= floor
-                ]
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO samples (tier, rid, t, in_bps, out_bps)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    rows,
+                written += self._insert_samples(
+                    TIER_RAW, self._rid(key, create=True), floor, samples
                 )
-                written += len(rows)
         self._maybe_compact()
         return written
 
