@@ -14,7 +14,7 @@ from bwtui.config import PollSettings
 from bwtui.model import ErrorKind, ProviderError, Reading, Resource, ResourceState
 from bwtui.periods import period_bounds
 from bwtui.polling.guard import guarded_call
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from bwtui.rates import rate_between
 from bwtui.runtime import AccountRuntime
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bwtui.model import ProviderError, RateLimit, Resource, ResourceState, Series
-from bwtui.providers.base import Period
+from bwtui.model import Period
 
 ResourceKey = tuple[str, str]
 

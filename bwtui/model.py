@@ -15,6 +15,14 @@ ProviderName = Literal["hivelocity", "altostrat"]
 ResourceKind = Literal["service", "instance"]
 
 
+class Period(StrEnum):
+    """Chart windows a user can pick (Hivelocity's rolling ``period`` values)."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
 class ErrorKind(StrEnum):
     """The closed set of things that can go wrong talking to a provider."""
 

@@ -46,7 +46,8 @@ from bwtui.polling.backoff import Backoff
 from bwtui.polling.budget import Budget, BudgetTuning
 from bwtui.polling.guard import guarded_call
 from bwtui.polling.slot import PERIOD, SERIES, USAGE, Job, Slot
-from bwtui.providers.base import Period, ProviderClient
+from bwtui.model import Period
+from bwtui.providers.base import ProviderClient
 from bwtui.runtime import AccountRuntime
 
 log = logging.getLogger(__name__)

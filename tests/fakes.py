@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from bwtui.clock import FakeClock
 from bwtui.model import ErrorKind, ProviderError, RateLimit, Resource, Sample, Series, Usage
-from bwtui.providers.base import Period, ProviderTraits
+from bwtui.model import Period
+from bwtui.providers.base import ProviderTraits
 
 # A failure plan answers "what goes wrong with this call?": an exception to raise, "hang" to
 # never answer, or None for success. Called with (operation, resource id or None, now).

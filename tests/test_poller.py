@@ -22,7 +22,7 @@ from bwtui.events import (
 from bwtui.model import ErrorKind, ProviderError, Reading
 from bwtui.poller import Poller, PollerTuning
 from bwtui.polling.backoff import Backoff
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from bwtui.rates import RateTracker, rate_between, rates_from_readings
 from bwtui.runtime import AccountRuntime
 from fakes import FakeAltostrat, FakeHivelocity, IpRateLimiter

@@ -11,7 +11,7 @@ from test_provider_hivelocity import RecordingServer, Reply, json_reply, send
 from bwtui.model import ErrorKind, ProviderError, Resource
 from bwtui.providers import make_client
 from bwtui.providers.altostrat import AltostratClient
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from bwtui.simulator import Simulator, SimulatorConfig, faults, serve_in_thread
 
 TOKEN = "alto_sk_secret_456"

@@ -18,7 +18,8 @@ import pytest
 
 from bwtui.model import ErrorKind, ProviderError, Resource
 from bwtui.providers import PROVIDERS, make_client
-from bwtui.providers.base import Period, ProviderClient
+from bwtui.model import Period
+from bwtui.providers.base import ProviderClient
 from bwtui.providers.hivelocity import HivelocityClient
 from bwtui.providers.hivelocity_parse import LegendRules
 from bwtui.simulator import Simulator, SimulatorConfig, faults, serve_in_thread

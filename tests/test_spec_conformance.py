@@ -152,7 +152,7 @@ async def test_the_hivelocity_client_sends_only_what_the_spec_allows():
     checked against the spec as the server received it."""
     module = pytest.importorskip("bwtui.providers.hivelocity")
     from bwtui.periods import period_bounds
-    from bwtui.providers.base import Period
+    from bwtui.model import Period
 
     sim = Simulator(SimulatorConfig(seed=9, hivelocity_services=3, altostrat_instances=1,
                                     clock=lambda: T0))

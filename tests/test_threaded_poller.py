@@ -14,7 +14,7 @@ from bwtui.demo import DemoEnv, start_demo
 from bwtui.events import AccountListed, PollerPaused, ResourceUpdated
 from bwtui.poller import Poller
 from bwtui.polling.threaded import THREAD_NAME, ThreadedPoller
-from bwtui.providers.base import Period
+from bwtui.model import Period
 
 
 @pytest.fixture

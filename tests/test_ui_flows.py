@@ -6,7 +6,7 @@ import pytest
 
 from bwtui.events import AccountFailed, ResourceUpdated
 from bwtui.model import ErrorKind, ProviderError
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from ui_support import (
     T0,
     FakeClock,

@@ -31,7 +31,7 @@ from bwtui.model import (
     Series,
     Usage,
 )
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from bwtui.runtime import AccountRuntime
 
 T0 = 1_767_225_600.0 + 14 * 86400 + 13 * 3600 + 7 * 60  # 2026-01-15 13:07 UTC

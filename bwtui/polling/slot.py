@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from bwtui.model import ProviderError, Resource, ResourceState, Sample, Series, Usage
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from bwtui.rates import RateTracker
 
 SERIES = "series"  # the DAY series: current rate and history (Hivelocity)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bwtui.providers.altostrat import AltostratClient
-from bwtui.providers.base import Period, ProviderClient, ProviderTraits
+from bwtui.model import Period
+from bwtui.providers.base import ProviderClient, ProviderTraits
 from bwtui.providers.hivelocity import HivelocityClient
 
 PROVIDERS: dict[str, type] = {

@@ -14,7 +14,8 @@ from urllib.parse import quote
 import httpx
 
 from bwtui.model import ErrorKind, ProviderError, Resource, Series, Usage
-from bwtui.providers.base import Period, ProviderTraits
+from bwtui.model import Period
+from bwtui.providers.base import ProviderTraits
 from bwtui.providers.http import (
     DEFAULT_MAX_BODY_BYTES,
     HeaderAuth,

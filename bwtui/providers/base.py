@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from bwtui.model import RateLimit, Resource, Series, Usage
-
-
-class Period(StrEnum):
-    """Chart windows a user can pick (Hivelocity's rolling ``period`` values)."""
-
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
+from bwtui.model import Period, RateLimit, Resource, Series, Usage
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,8 @@ from urllib.parse import quote
 import httpx
 
 from bwtui.model import Resource, Series, Usage
-from bwtui.providers.base import Period, ProviderTraits
+from bwtui.model import Period
+from bwtui.providers.base import ProviderTraits
 from bwtui.providers.hivelocity_parse import (
     LegendRules,
     parse_devices,

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tree
 
 from bwtui.model import ResourceState
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from bwtui.runtime import AccountRuntime
 from bwtui.ui import messages as m
 from bwtui.ui.detail import ResourceDetail, TextPanel

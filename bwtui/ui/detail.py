@@ -18,7 +18,7 @@ from textual_plotext import PlotextPlot
 
 from bwtui.hints import fix_hint
 from bwtui.model import ResourceState, Series
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from bwtui.ui.format import (
     ALERT_MARKS,
     ALERT_STYLES,

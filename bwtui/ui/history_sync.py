@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bwtui.model import Reading, ResourceState, Sample, Series
-from bwtui.providers.base import Period
+from bwtui.model import Period
 
 Key = tuple[str, str]
 

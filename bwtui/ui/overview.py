@@ -21,7 +21,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from bwtui.model import ResourceState
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from bwtui.ui.format import (
     ALERT_MARKS,
     ALERT_STYLES,

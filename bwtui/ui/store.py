@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bwtui.model import ErrorKind, ProviderError, RateLimit, Resource, ResourceState, Series
-from bwtui.providers.base import Period
+from bwtui.model import Period
 from bwtui.ui.format import worst
 
 _FAILING = ("error", "rate_limited")
