@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
 
-ProviderName = Literal["hivelocity", "altostrat"]
-ResourceKind = Literal["service", "instance"]
+ProviderName = str  # a provider's registered name ("hivelocity", "altostrat", a plug-in's)
+ResourceKind = str  # what the provider calls it: "service", "instance", "server", ...
 
 
 class Period(StrEnum):
@@ -72,6 +71,22 @@ class ProviderError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class BillingTerms:
+    """Billing facts a provider's API states for one resource; None where the API said nothing.
+
+    Config settings override these; billing falls back to config, then to the calendar, for any
+    figure left None. ``notes`` say why a value the API sent was not used (it did not parse), so
+    a fallback is never presented as the provider's word.
+    """
+
+    period_start: float | None = None
+    period_end: float | None = None
+    allowance_out_bytes: int | None = None
+    overage_usd_per_gb: float | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Resource:
     """One thing whose traffic we watch: a Hivelocity service or an Altostrat VPN instance."""
 
@@ -83,6 +98,7 @@ class Resource:
     location: str | None = None
     hostname: str | None = None
     device_id: str | None = None
+    billing: BillingTerms | None = None
 
     @property
     def key(self) -> tuple[str, str]:
