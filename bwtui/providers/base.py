@@ -15,6 +15,9 @@ class ProviderTraits:
     series_step_s: int | None  # new series point every N seconds; None: no series (totals only)
     usage_interval_s: int  # how often billing totals are worth re-reading
     has_image: bool = False
+    # Which requests share one rate-limit budget: "host" (per client IP and API host, e.g.
+    # Hivelocity's 3,600/h per IP) or "token" (per API token / project, e.g. Hetzner Cloud).
+    budget_scope: str = "host"
 
 
 @runtime_checkable
