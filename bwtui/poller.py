@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from bwtui.clock import Clock, Waker, sleep_until
 from bwtui.config import PollSettings
@@ -42,6 +41,7 @@ from bwtui.events import (
 )
 from bwtui.model import ErrorKind, ProviderError, Reading, Resource, ResourceState, Sample, Series, Usage
 from bwtui.periods import period_bounds
+from bwtui.polling.account import Account, BudgetGroup, BudgetKey, budget_key
 from bwtui.polling.backoff import Backoff
 from bwtui.polling.budget import Budget, BudgetTuning
 from bwtui.polling.guard import guarded_call
@@ -53,7 +53,6 @@ from bwtui.runtime import AccountRuntime
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_HOSTS = {"hivelocity": "core.hivelocity.net", "altostrat": "v1.api.altostrat.io"}
 HistorySeed = Callable[[Resource], tuple[Sequence[Sample], Reading | None]]
 
 
@@ -73,57 +72,6 @@ class PollerTuning:
     history_len: int = 576  # two days of 5-minute points
     rate_limit_event_interval_s: float = 10.0
     budget: BudgetTuning = field(default_factory=BudgetTuning)
-
-
-def budget_key(runtime: AccountRuntime) -> tuple[str, str]:
-    """Accounts of one provider on one host share a budget (Hivelocity counts per IP)."""
-    provider = runtime.config.provider
-    base_url = runtime.config.base_url
-    host = urlsplit(base_url).netloc.lower() if base_url else ""
-    return (provider, host or DEFAULT_HOSTS.get(provider, provider))
-
-
-class _Account:
-    """An account being polled."""
-
-    def __init__(self, runtime: AccountRuntime, group: _Group, max_concurrency: int) -> None:
-        self.runtime = runtime
-        self.name = runtime.name
-        self.client: ProviderClient | None = runtime.client
-        self.group = group
-        self.semaphore = asyncio.Semaphore(max(1, max_concurrency))
-        self.waker = Waker()
-        self.tg: asyncio.TaskGroup | None = None
-        self.stopped: ProviderError | None = None  # auth failed: nothing until refresh_now
-        self.error: ProviderError | None = None
-        self.slots: dict[str, Slot] = {}
-        self.listed: tuple[Resource, ...] | None = None
-        self.relist = False
-        self.rate_limit_event_at = -math.inf
-
-
-class _Group:
-    """Resources sharing one request budget, and the heap of when each is due."""
-
-    def __init__(self, key: tuple[str, str], budget: Budget) -> None:
-        self.key = key
-        self.budget = budget
-        self.waker = Waker()
-        self.heap: list[tuple[float, int, Slot]] = []
-        self.slots: set[Slot] = set()
-        self.forced: set[Slot] = set()
-        self.demand_rps = 0.0
-        self.demand_dirty = True
-
-    def demand(self) -> float:
-        if self.demand_dirty:
-            self.demand_rps = sum(
-                slot.demand_rps()
-                for slot in self.slots
-                if slot.stopped is None and slot.account.stopped is None  # type: ignore[attr-defined]
-            )
-            self.demand_dirty = False
-        return self.demand_rps
 
 
 class Poller:
@@ -150,19 +98,21 @@ class Poller:
             base_s=self._tuning.backoff_base_s, cap_s=self._tuning.backoff_cap_s, rng=rng or random.Random()
         )
         self._history_seed = history_seed
-        self._groups: dict[tuple[str, str], _Group] = {}
-        self._accounts: list[_Account] = []
+        self._groups: dict[BudgetKey, BudgetGroup] = {}
+        self._accounts: list[Account] = []
         for runtime in accounts:
             key = budget_key(runtime)
             group = self._groups.get(key)
             if group is None:
-                group = self._groups[key] = _Group(key, Budget(f"{key[0]}@{key[1]}", self._tuning.budget))
-            self._accounts.append(_Account(runtime, group, self._settings.max_concurrency))
+                group = self._groups[key] = BudgetGroup(key, Budget(str(key), self._tuning.budget))
+            self._accounts.append(Account(runtime, group, self._settings.max_concurrency))
         self._slots: dict[ResourceKey, Slot] = {}
         self._states: dict[ResourceKey, ResourceState] = {}
         self._selected: ResourceKey | None = None
         self._paused = False
         self._seq = itertools.count()
+        self._run_task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     # -- public surface ------------------------------------------------------------------------
     @property
@@ -174,14 +124,18 @@ class Poller:
         """The latest snapshot of every resource (read-only view)."""
         return MappingProxyType(self._states)
 
+    def snapshot_states(self) -> dict[ResourceKey, ResourceState]:
+        """A copy of :attr:`states`, taken in one step (safe to call from another thread)."""
+        return self._states.copy()
+
     @property
     def account_errors(self) -> Mapping[str, ProviderError | None]:
         """Per account, the error that stops or failed its listing (None when fine)."""
         return {acct.name: acct.stopped or acct.error for acct in self._accounts}
 
     @property
-    def budgets(self) -> Mapping[tuple[str, str], Budget]:
-        """The request budgets, by (provider, host)."""
+    def budgets(self) -> Mapping[BudgetKey, Budget]:
+        """The request budgets, by budget group."""
         return {key: group.budget for key, group in self._groups.items()}
 
     @property
@@ -196,20 +150,20 @@ class Poller:
         self._selected = key
         if previous is not None:
             previous.jobs.pop(PERIOD, None)
-            previous.account.group.demand_dirty = True  # type: ignore[attr-defined]
+            previous.account.group.demand_dirty = True
         slot = self._slots.get(key) if key else None
         if slot is not None:
             for job in slot.jobs.values():
                 job.due = min(job.due, job.natural_due)
-            slot.account.group.demand_dirty = True  # type: ignore[attr-defined]
+            slot.account.group.demand_dirty = True
             self._push(slot)
 
     def set_period(self, key: ResourceKey, period: Period) -> None:
         """Fetch this chart period's series now (SeriesUpdated), then on its cadence while selected."""
         slot = self._slots.get(key)
-        if slot is None or slot.account.client is None:  # type: ignore[attr-defined]
+        if slot is None or slot.account.client is None:
             return
-        traits = slot.account.client.traits  # type: ignore[attr-defined]
+        traits = slot.account.client.traits
         if traits.series_step_s is None:
             return
         slot.period = period
@@ -222,7 +176,7 @@ class Poller:
         else:
             slot.jobs[PERIOD] = Job(PERIOD, float(_period_step_s(period)), now, now)
             slot.forced.add(PERIOD)
-        group: _Group = slot.account.group  # type: ignore[attr-defined]
+        group = slot.account.group
         group.demand_dirty = True
         group.forced.add(slot)
         group.waker.wake()
@@ -237,8 +191,8 @@ class Poller:
                 self._unstop(acct)
                 acct.relist = True
                 acct.waker.wake()
-            for slot in self._slots.values():
-                self._force(slot)
+            for each in self._slots.values():
+                self._force(each)
             return
         slot = self._slots.get(key)
         if slot is None:
@@ -248,7 +202,7 @@ class Poller:
                     acct.relist = True
                     acct.waker.wake()
             return
-        acct: _Account = slot.account  # type: ignore[assignment]
+        acct = slot.account
         if acct.stopped is not None:
             self._unstop(acct)
             acct.relist = True
@@ -267,8 +221,33 @@ class Poller:
             self._emit(PollerPaused(False))
             self._wake_all()
 
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        """End :meth:`run` (call on the poller's loop). True: the stop was requested.
+
+        ``timeout_s`` is accepted for symmetry with ``ThreadedPoller.stop``; cancellation takes
+        effect at the run's next await.
+        """
+        task = self._run_task
+        if task is not None and not task.done() and not self._stopping:
+            self._stopping = True
+            task.cancel()
+        return True
+
     async def run(self) -> None:
-        """Poll until cancelled. Nothing a provider does ends this."""
+        """Poll until cancelled or :meth:`stop` is called. Nothing a provider does ends this."""
+        self._run_task = asyncio.current_task()
+        try:
+            await self._run_all()
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            # Our own stop() ends quietly; any other cancellation propagates.
+            if not self._stopping or current is None or current.uncancel() > 0:
+                raise
+        finally:
+            self._run_task = None
+            self._stopping = False
+
+    async def _run_all(self) -> None:
         async with asyncio.TaskGroup() as tg:
             for acct in self._accounts:
                 tg.create_task(self._guard(partial(self._run_account, acct), f"account {acct.name}"))
@@ -309,21 +288,18 @@ class Poller:
     def _push(self, slot: Slot) -> None:
         if slot.removed:
             return
-        group: _Group = slot.account.group  # type: ignore[attr-defined]
-        slot.heap_seq = next(self._seq)
-        heapq.heappush(group.heap, (slot.next_due(), slot.heap_seq, slot))
-        group.waker.wake()
+        slot.account.group.push(slot, next(self._seq))
 
     def _force(self, slot: Slot) -> None:
         slot.forced.update(kind for kind in slot.jobs)
         if slot.stopped is not None:
             slot.stopped = None
-        group: _Group = slot.account.group  # type: ignore[attr-defined]
+        group = slot.account.group
         group.forced.add(slot)
         group.demand_dirty = True
         group.waker.wake()
 
-    def _unstop(self, acct: _Account) -> None:
+    def _unstop(self, acct: Account) -> None:
         if acct.stopped is None:
             return
         acct.stopped = None
@@ -332,13 +308,13 @@ class Poller:
             if not slot.busy:
                 self._push(slot)
 
-    async def _request(self, acct: _Account, call: Callable[[], Awaitable[T]]) -> T:
+    async def _request(self, acct: Account, call: Callable[[], Awaitable[T]]) -> T:
         """One provider call under the deadline; every failure becomes a ProviderError."""
         return await guarded_call(
             self._clock, self._settings.request_deadline_s, call, account=acct.name
         )
 
-    def _complete(self, acct: _Account, error: ProviderError | None = None) -> None:
+    def _complete(self, acct: Account, error: ProviderError | None = None) -> None:
         """Account a finished request against the budget."""
         budget = acct.group.budget
         now = self._clock.now()
@@ -353,7 +329,7 @@ class Poller:
                 acct.rate_limit_event_at = now
                 self._emit(RateLimitUpdated(acct.name, rate_limit))
 
-    async def _take_urgent(self, acct: _Account) -> None:
+    async def _take_urgent(self, acct: Account) -> None:
         """Wait until the budget lets one urgent request out (listing), and take it."""
         budget = acct.group.budget
         while True:
@@ -365,7 +341,7 @@ class Poller:
             await sleep_until(self._clock, budget.open_at(now) or now + 1.0, acct.waker)
 
     # -- accounts ------------------------------------------------------------------------------
-    async def _run_account(self, acct: _Account) -> None:
+    async def _run_account(self, acct: Account) -> None:
         if acct.client is None:
             message = acct.runtime.credential_error or "no credential configured for this account"
             acct.stopped = acct.error = ProviderError(ErrorKind.AUTH, message)
@@ -375,7 +351,7 @@ class Poller:
             acct.tg = tg
             await self._guard(partial(self._list_loop, acct), f"listing {acct.name}", restart=True)
 
-    async def _list_loop(self, acct: _Account) -> None:
+    async def _list_loop(self, acct: Account) -> None:
         client = acct.client
         assert client is not None
         failures = 0
@@ -411,14 +387,14 @@ class Poller:
             if not acct.relist:
                 await sleep_until(self._clock, self._clock.now() + self._tuning.relist_interval_s, acct.waker)
 
-    def _stop_account(self, acct: _Account, err: ProviderError) -> None:
+    def _stop_account(self, acct: Account, err: ProviderError) -> None:
         """Auth failed: stop polling the account; every resource shows the error."""
         acct.stopped = acct.error = err
         acct.group.demand_dirty = True
         for slot in acct.slots.values():
             self._publish(slot)
 
-    def _sync(self, acct: _Account, resources: Iterable[Resource]) -> None:
+    def _sync(self, acct: Account, resources: Iterable[Resource]) -> None:
         """Add new resources, drop vanished ones, emit AccountListed when the list changed."""
         listed = tuple(resources)
         client = acct.client
@@ -482,14 +458,14 @@ class Poller:
             not slot.busy
             and not slot.removed
             and slot.stopped is None
-            and slot.account.stopped is None  # type: ignore[attr-defined]
+            and slot.account.stopped is None
         )
 
-    def _pick(self, group: _Group, now: float) -> tuple[Slot | None, bool, float]:
+    def _pick(self, group: BudgetGroup, now: float) -> tuple[Slot | None, bool, float]:
         """The next resource to poll, whether it is urgent, and else when to look again."""
         wake_at = math.inf
         selected = self._slots.get(self._selected) if self._selected else None
-        if selected is not None and selected.account.group is group and self._eligible(selected):  # type: ignore[attr-defined]
+        if selected is not None and selected.account.group is group and self._eligible(selected):
             if selected.due_jobs(now):
                 return selected, True, now
             wake_at = selected.next_due()
@@ -511,7 +487,7 @@ class Poller:
             break
         return None, False, wake_at
 
-    async def _run_group(self, group: _Group) -> None:
+    async def _run_group(self, group: BudgetGroup) -> None:
         budget = group.budget
         clock = self._clock
         while True:
@@ -545,11 +521,11 @@ class Poller:
                 slot.forced.discard(job.kind)
             if not slot.forced:
                 group.forced.discard(slot)
-            acct: _Account = slot.account  # type: ignore[assignment]
+            acct = slot.account
             assert acct.tg is not None
             acct.tg.create_task(self._guard(partial(self._poll, slot, jobs), f"poll {acct.name}"))
 
-    def _spend_leftover(self, group: _Group, now: float) -> None:
+    def _spend_leftover(self, group: BudgetGroup, now: float) -> None:
         """Near the window's reset, run resources whose natural time has come with what is left."""
         budget = group.budget
         left = budget.leftover(now)
@@ -584,7 +560,7 @@ class Poller:
 
     # -- one poll ------------------------------------------------------------------------------
     async def _poll(self, slot: Slot, jobs: list[Job]) -> None:
-        acct: _Account = slot.account  # type: ignore[assignment]
+        acct = slot.account
         group = acct.group
         sent = 0
         try:
@@ -608,7 +584,7 @@ class Poller:
             self._publish(slot)
             group.waker.wake()
 
-    async def _run_job(self, acct: _Account, slot: Slot, job: Job) -> bool:
+    async def _run_job(self, acct: Account, slot: Slot, job: Job) -> bool:
         """Run one request; False when the rest of this poll should not go out."""
         client = acct.client
         assert client is not None
@@ -633,9 +609,9 @@ class Poller:
     def _stretch(self, slot: Slot, now: float) -> float:
         if slot.key == self._selected:
             return 1.0
-        group: _Group = slot.account.group  # type: ignore[attr-defined]
+        group = slot.account.group
         selected = self._slots.get(self._selected) if self._selected else None
-        selected_rps = selected.demand_rps() if selected is not None and selected.account.group is group else 0.0  # type: ignore[attr-defined]
+        selected_rps = selected.demand_rps() if selected is not None and selected.account.group is group else 0.0
         return group.budget.stretch(now, group.demand(), selected_rps)
 
     def _series_ok(self, slot: Slot, job: Job, series: Series | None, period: Period, started: float) -> None:
@@ -643,7 +619,7 @@ class Poller:
         job.error = None
         if series is None:  # the provider has no series after all
             slot.jobs.pop(job.kind, None)
-            slot.account.group.demand_dirty = True  # type: ignore[attr-defined]
+            slot.account.group.demand_dirty = True
             return
         now = self._clock.now()
         step_s = float(series.step_s or job.interval_s)
@@ -676,7 +652,7 @@ class Poller:
             self._emit(SeriesUpdated(slot.key, period, series))
             if slot.key != self._selected or slot.period != period:
                 slot.jobs.pop(PERIOD, None)
-                slot.account.group.demand_dirty = True  # type: ignore[attr-defined]
+                slot.account.group.demand_dirty = True
 
     def _usage_ok(self, slot: Slot, job: Job, usage: Usage, started: float) -> None:
         job.failures = 0
@@ -694,7 +670,7 @@ class Poller:
             slot.history.append(sample)
             slot.in_bps, slot.out_bps, slot.rate_at = sample.in_bps, sample.out_bps, sample.t
 
-    def _job_failed(self, acct: _Account, slot: Slot, job: Job, err: ProviderError) -> bool:
+    def _job_failed(self, acct: Account, slot: Slot, job: Job, err: ProviderError) -> bool:
         now = self._clock.now()
         job.error = err
         if err.kind is ErrorKind.AUTH:
@@ -716,7 +692,7 @@ class Poller:
         """Store a fresh snapshot; emit ResourceUpdated when something a user sees changed."""
         if slot.removed:
             return
-        acct: _Account = slot.account  # type: ignore[assignment]
+        acct = slot.account
         saved_stop = slot.stopped
         if acct.stopped is not None and slot.stopped is None:
             slot.stopped = acct.stopped  # show the account's auth error on each resource

@@ -547,7 +547,7 @@ async def test_real_clients_against_the_simulator_stay_within_a_tight_budget() -
         ]
         poller = make_poller(clock, accounts, events)
         await run_for(clock, poller, 2 * 3600)
-    budgets = {key[0]: budget for key, budget in poller.budgets.items()}
+    budgets = {key.provider: budget for key, budget in poller.budgets.items()}
     assert budgets["hivelocity"].rejected == 0 and budgets["hivelocity"].metered
     assert budgets["altostrat"].metered is False
     assert not [e for e in events.of(ResourceUpdated) if e.state.error is not None]
@@ -555,3 +555,17 @@ async def test_real_clients_against_the_simulator_stay_within_a_tight_budget() -
     assert len(hv_states) == 12 and all(s.usage is not None and s.in_bps is not None for s in hv_states)
     alto_states = [s for key, s in poller.states.items() if key[0] == "al"]
     assert all(s.in_bps is not None and s.in_bps >= 0 for s in alto_states)
+
+
+async def test_stop_ends_run_quietly() -> None:
+    clock = FakeClock()
+    client = FakeHivelocity("hv", clock, services=2)
+    poller = make_poller(clock, [hv_account("hv", client)])
+    task = asyncio.ensure_future(poller.run())
+    await clock.run_for(60)
+    assert poller.stop()
+    await clock.settle()
+    assert task.done() and task.exception() is None
+    calls = len(client.calls)
+    await clock.run_for(3600)
+    assert len(client.calls) == calls

@@ -78,6 +78,9 @@ class ScriptedPoller:
         self.states: dict[Any, Any] = {}
         self.cancelled = threading.Event()
 
+    def snapshot_states(self) -> dict[Any, Any]:
+        return self.states.copy()
+
     def __getattr__(self, name: str) -> Callable[..., None]:
         if name not in {"prioritize", "refresh_now", "set_period", "pause", "resume"}:
             raise AttributeError(name)
@@ -119,8 +122,8 @@ async def test_real_poller_delivers_events_on_its_thread_and_stop_closes_the_cli
     poller.prioritize(key)
     poller.set_period(key, Period.WEEK)
     poller.pause()
-    assert poller.paused
     await wait_for(lambda: [e.paused for e in events.of(PollerPaused)] == [True])
+    assert poller.paused  # one owner of the pause state: the poller, on its thread
     assert poller.poller.selected == key
     poller.resume()
     poller.refresh_now(None)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bwtui.model import ProviderError, Resource, ResourceState, Sample, Series, Usage
 from bwtui.model import Period
 from bwtui.rates import RateTracker
+
+if TYPE_CHECKING:
+    from bwtui.polling.account import Account
 
 SERIES = "series"  # the DAY series: current rate and history (Hivelocity)
 PERIOD = "period"  # the chart period the user picked, when it is not DAY
@@ -37,7 +41,7 @@ class Slot:
         "period", "emit_day", "snapshot", "signature", "lag_s", "last_point_t",
     )  # fmt: skip
 
-    def __init__(self, resource: Resource, account: object, history_len: int) -> None:
+    def __init__(self, resource: Resource, account: Account, history_len: int) -> None:
         self.resource = resource
         self.account = account
         self.jobs: dict[str, Job] = {}

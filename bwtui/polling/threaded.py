@@ -22,15 +22,43 @@ import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Protocol
+from functools import partial
+from typing import ParamSpec, Protocol
+
+from bwtui.events import ResourceKey
+from bwtui.model import Period, ResourceState
 
 log = logging.getLogger(__name__)
 
 THREAD_NAME = "bwtui-poller"
+P = ParamSpec("P")
 
 
 class _Closable(Protocol):
     async def aclose(self) -> None: ...
+
+
+class PollerEngine(Protocol):
+    """What :class:`ThreadedPoller` needs from the poller it runs (``bwtui.poller.Poller``)."""
+
+    @property
+    def paused(self) -> bool: ...
+
+    def snapshot_states(self) -> dict[ResourceKey, ResourceState]:
+        """A copy of the latest snapshots, taken atomically (safe from another thread)."""
+        ...
+
+    def prioritize(self, key: ResourceKey | None) -> None: ...
+
+    def set_period(self, key: ResourceKey, period: Period) -> None: ...
+
+    def refresh_now(self, key: ResourceKey | None = None) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    async def run(self) -> None: ...
 
 
 class PollerThread:
@@ -60,11 +88,11 @@ class PollerThread:
                 thread.start()
             return self._loop
 
-    def call(self, fn: Callable[..., Any], *args: Any) -> bool:
-        """Run ``fn(*args)`` on the loop (thread-safe); False when the loop is gone."""
+    def call(self, fn: Callable[[], object]) -> bool:
+        """Run ``fn()`` on the loop (thread-safe); False when the loop is gone."""
         loop = self.start()
         try:
-            loop.call_soon_threadsafe(fn, *args)
+            loop.call_soon_threadsafe(fn)
         except RuntimeError:  # the loop is closed
             return False
         return True
@@ -128,7 +156,7 @@ class ThreadedPoller:
 
     def __init__(
         self,
-        poller: Any,
+        poller: PollerEngine,
         *,
         clients: Iterable[_Closable] = (),
         thread: PollerThread | None = None,
@@ -140,7 +168,6 @@ class ThreadedPoller:
         self._close_timeout_s = close_timeout_s
         self._close_clients = True
         self._owns_thread = True
-        self._paused = bool(getattr(poller, "paused", False))
         self._launched = False
         self._stop_requested = False
         self._task: asyncio.Task[None] | None = None
@@ -151,41 +178,39 @@ class ThreadedPoller:
 
     # -- the surface the UI uses ---------------------------------------------------------------
     @property
-    def poller(self) -> Any:
+    def poller(self) -> PollerEngine:
         """The wrapped poller (its methods must only be called on the poller thread)."""
         return self._poller
 
     @property
     def paused(self) -> bool:
-        """Whether polling is paused, as last requested through this object."""
-        return self._paused
+        """Whether the poller is paused (its own flag: a pause takes effect on its thread)."""
+        return self._poller.paused
 
     @property
-    def states(self) -> Mapping[Any, Any]:
+    def states(self) -> Mapping[ResourceKey, ResourceState]:
         """A copy of the latest snapshots (taken atomically; safe from any thread)."""
-        return self._poller.states.copy()
+        return self._poller.snapshot_states()
 
     @property
     def finished(self) -> bool:
         """True once the poller has ended and its clients are closed."""
         return self._finished.is_set()
 
-    def prioritize(self, key: Any) -> None:
-        self._forward("prioritize", key)
+    def prioritize(self, key: ResourceKey | None) -> None:
+        self._forward(self._poller.prioritize, key)
 
-    def refresh_now(self, key: Any = None) -> None:
-        self._forward("refresh_now", key)
+    def refresh_now(self, key: ResourceKey | None = None) -> None:
+        self._forward(self._poller.refresh_now, key)
 
-    def set_period(self, key: Any, period: Any) -> None:
-        self._forward("set_period", key, period)
+    def set_period(self, key: ResourceKey, period: Period) -> None:
+        self._forward(self._poller.set_period, key, period)
 
     def pause(self) -> None:
-        self._paused = True
-        self._forward("pause")
+        self._forward(self._poller.pause)
 
     def resume(self) -> None:
-        self._paused = False
-        self._forward("resume")
+        self._forward(self._poller.resume)
 
     async def run(self) -> None:
         """Start the poller thread and wait until the poller ends.
@@ -238,16 +263,18 @@ class ThreadedPoller:
         return self.thread
 
     # -- plumbing -------------------------------------------------------------------------------
-    def _forward(self, method: str, *args: Any) -> None:
+    def _forward(self, method: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
+        """Run ``method(*args)`` on the poller's loop, in call order."""
         if self._finished.is_set():
             return
-        self.thread.call(self._call_on_loop, method, args)
+        self.thread.call(partial(self._call_on_loop, partial(method, *args, **kwargs)))
 
-    def _call_on_loop(self, method: str, args: tuple[Any, ...]) -> None:
+    @staticmethod
+    def _call_on_loop(call: Callable[[], None]) -> None:
         try:
-            getattr(self._poller, method)(*args)
+            call()
         except Exception:  # a bad request must not stop the poller thread
-            log.exception("poller %s failed", method)
+            log.exception("poller control call %r failed", call)
 
     def _launch(self) -> None:
         with self._lock:
