@@ -13,10 +13,14 @@ publishes no allowance, so its allowance and cost are None unless the config set
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bwtui.config import HIVELOCITY_DEFAULT_ALLOWANCE_OUT_BYTES, AccountConfig
+from bwtui.config import DEFAULT_OVERAGE_USD_PER_GB, AccountConfig
 from bwtui.model import Resource, Usage
 from bwtui.periods import period_bounds
+
+if TYPE_CHECKING:
+    from bwtui.providers.base import BillingRules
 
 MIN_PROJECTION_ELAPSED_S = 3600.0
 BYTES_PER_GB = 10**9
@@ -55,16 +59,43 @@ class BillingFigures:
         return self.elapsed_fraction < 1.0
 
 
+def _declared(resource: Resource) -> BillingRules | None:
+    """The provider's declared billing rules (None if it is unknown or failed to load)."""
+    from bwtui.providers.registry import registry
+
+    spec = registry().try_spec(resource.provider)
+    return spec.billing if spec is not None else None
+
+
 def allowance_for(resource: Resource, account: AccountConfig) -> int | None:
-    """Outbound allowance in bytes: resource override, else account, else the provider default."""
+    """Outbound allowance in bytes: resource override, else account, else what the provider's
+    API stated for the resource (``Resource.billing``), else the provider's declared default."""
     override = account.resources.get(resource.id)
     if override is not None and override.allowance_out_bytes is not None:
         return override.allowance_out_bytes
     if account.allowance_out_bytes is not None:
         return account.allowance_out_bytes
-    if resource.provider == "hivelocity":
-        return HIVELOCITY_DEFAULT_ALLOWANCE_OUT_BYTES
-    return None
+    if resource.billing is not None and resource.billing.allowance_out_bytes is not None:
+        return resource.billing.allowance_out_bytes
+    rules = _declared(resource)
+    return rules.default_allowance_out_bytes if rules is not None else None
+
+
+def price_for(resource: Resource, account: AccountConfig) -> float | None:
+    """USD per GB beyond the allowance: config, else the API's USD price, else the declared
+    default, else the project default. None when the API states a price in another currency
+    (Hetzner's EUR) and the config gives no USD price: never a guessed conversion."""
+    if account.overage_usd_per_gb is not None:
+        return account.overage_usd_per_gb
+    terms = resource.billing
+    if terms is not None and terms.overage_usd_per_gb is not None:
+        return terms.overage_usd_per_gb
+    if terms is not None and terms.overage_price_per_gb is not None:
+        return None  # stated in terms.currency, not USD
+    rules = _declared(resource)
+    if rules is not None and rules.default_overage_usd_per_gb is not None:
+        return rules.default_overage_usd_per_gb
+    return DEFAULT_OVERAGE_USD_PER_GB
 
 
 def project(used_bytes: int | None, elapsed_s: float, period_s: float) -> int | None:
@@ -108,7 +139,7 @@ def billing_for(
     projected_in = project(used_in, elapsed_s, period_s)
     projected_out = project(used_out, elapsed_s, period_s)
     allowance = allowance_for(resource, account)
-    usd_per_gb = account.overage_usd_per_gb if allowance is not None else None
+    usd_per_gb = price_for(resource, account) if allowance is not None else None
     return BillingFigures(
         period_start=start,
         period_end=end,

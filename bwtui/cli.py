@@ -14,7 +14,21 @@ from collections.abc import Sequence
 
 from bwtui import __version__
 
-SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate")
+SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate", "providers")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: bwtui's version and every installed provider's package version."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show bwtui's and the installed providers' versions and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from bwtui.commands.providers import version_text
+
+        print(version_text(__version__))
+        parser.exit()
 
 
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal bandwidth monitor for Hivelocity servers and Altostrat VPN instances.",
         epilog="Run `bwtui --demo` to try it against the built-in simulated provider APIs.",
     )
-    parser.add_argument("--version", action="version", version=f"bwtui {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     _add_config_option(parser)
     parser.add_argument(
         "--demo", action="store_true", help="monitor the built-in simulated provider APIs"

@@ -6,12 +6,17 @@ import difflib
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bwtui.model import ProviderName
+
+if TYPE_CHECKING:
+    from bwtui.providers.base import ProviderSpec
 from bwtui.netloc import is_loopback_host
 from bwtui.paths import locate_config
 from bwtui.si import parse_si
@@ -60,9 +65,12 @@ class AccountConfig:
     interface: str = "public"
     billing_day: int = 1
     allowance_out_bytes: int | None = None
-    overage_usd_per_gb: float = DEFAULT_OVERAGE_USD_PER_GB
+    # None: not set in the config; billing then takes the provider's stated or declared price.
+    overage_usd_per_gb: float | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     resources: dict[str, ResourceOverride] = field(default_factory=dict)
+    # The provider's own settings (declared by its ProviderSpec), as given in the config.
+    settings: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +88,8 @@ class Config:
 # Loader and validation
 # --------------------------------------------------------------------------------------------
 
-PROVIDERS: tuple[str, ...] = ("hivelocity", "altostrat")
+# The built-in providers (for help texts); the config accepts every installed provider.
+PROVIDERS: tuple[str, ...] = ("hivelocity", "altostrat", "hetzner", "vultr")
 THEMES: tuple[str, ...] = ("default", "ansi")
 HIVELOCITY_INTERFACES: tuple[str, ...] = ("eth0", "eth1", "public", "private", "all")
 ACCOUNT_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -92,8 +101,6 @@ _ACCOUNT_KEYS = (
     "name",
     "provider",
     "base_url",
-    "path_prefix",
-    "interface",
     "billing_day",
     "allowance_out_tb",
     "allowance_out_bytes",
@@ -376,12 +383,9 @@ class _Validator:
         if problem:
             raise self.error(table, "name", problem, 'use letters, digits, "-" and "_" only, e.g. name = "hv-prod"')
         where = f"in account '{name}'"
-        self.check_keys(raw, _ACCOUNT_KEYS, table, where)
         provider = raw.get("provider")
-        if provider not in PROVIDERS:
-            got = "has no provider" if provider is None else f"has unknown provider {provider!r}"
-            raise self.error(table, "provider", f"account '{name}' {got}",
-                             'set provider = "hivelocity" or provider = "altostrat"')
+        spec = self.provider(provider, table, name)
+        settings = self.provider_settings(raw, spec, provider, table, where)
         base_url = raw.get("base_url")
         if base_url is not None:
             if not isinstance(base_url, str):
@@ -390,31 +394,16 @@ class _Validator:
             if bad:
                 raise self.error(table, "base_url", f"{bad[0]} ({where})", bad[1])
             base_url = base_url.rstrip("/")
-        path_prefix = raw.get("path_prefix")
-        if path_prefix is not None:
-            if provider != "altostrat":
-                raise self.error(table, "path_prefix", f"'path_prefix' only applies to altostrat accounts ({where})",
-                                 "remove it")
-            if not isinstance(path_prefix, str) or (path_prefix and not path_prefix.startswith("/")) \
-                    or any(c in path_prefix for c in "?#") or any(ord(c) < 0x21 for c in path_prefix):
-                raise self.error(table, "path_prefix", f"'path_prefix' {where} must be empty or a path starting with '/'",
-                                 'write path_prefix = "/vpn" (or "" for the older API without a prefix)')
+        path_prefix = settings.get("path_prefix")
+        if isinstance(path_prefix, str):
             path_prefix = path_prefix.rstrip("/")
-        interface = raw.get("interface")
-        if interface is not None:
-            if provider != "hivelocity":
-                raise self.error(table, "interface", f"'interface' only applies to hivelocity accounts ({where})",
-                                 "remove it")
-            if interface not in HIVELOCITY_INTERFACES:
-                raise self.error(table, "interface", f"interface {interface!r} is not known ({where})",
-                                 f"use one of: {', '.join(HIVELOCITY_INTERFACES)} (public is what is billed)")
+            settings["path_prefix"] = path_prefix
+        interface = settings.get("interface")
         billing_day = raw.get("billing_day", 1)
         if isinstance(billing_day, bool) or not isinstance(billing_day, int) or not 1 <= billing_day <= 31:
             raise self.error(table, "billing_day", f"billing_day {billing_day!r} {where} is not a day of the month",
                              "use a whole number from 1 to 31 (the day the billing period starts, UTC)")
         allowance = self.allowance(raw, table, where)
-        if allowance is None and provider == "hivelocity":
-            allowance = HIVELOCITY_DEFAULT_ALLOWANCE_OUT_BYTES
         overage = self.number(raw, "overage_usd_per_gb", table)
         thresholds = self.thresholds(raw.get("thresholds"), (*table, "thresholds"), table, where, Thresholds())
         resources = self.resources(raw.get("resources"), table, where, thresholds)
@@ -422,14 +411,57 @@ class _Validator:
             name=name,
             provider=provider,
             base_url=base_url,
-            path_prefix=path_prefix,
-            interface=interface if interface is not None else "public",
+            path_prefix=path_prefix if isinstance(path_prefix, str) else None,
+            interface=interface if isinstance(interface, str) else "public",
             billing_day=billing_day,
             allowance_out_bytes=allowance,
-            overage_usd_per_gb=float(overage) if overage is not None else DEFAULT_OVERAGE_USD_PER_GB,
+            overage_usd_per_gb=float(overage) if overage is not None else None,
             thresholds=thresholds,
             resources=resources,
+            settings=MappingProxyType(settings),
         )
+
+    def provider(self, provider: object, table: tuple[object, ...], name: str) -> ProviderSpec | None:
+        """The account's provider through the registry; None when it is installed but broken
+        (the account then reports the load failure; the config stays usable)."""
+        from bwtui.providers.registry import registry
+
+        known = registry().names()
+        if not isinstance(provider, str) or provider not in known:
+            got = "has no provider" if provider is None else f"has unknown provider {provider!r}"
+            listed = ", ".join(f'"{n}"' for n in known)
+            raise self.error(table, "provider", f"account '{name}' {got}",
+                             f"set provider to one of the installed providers: {listed} "
+                             "(`bwtui providers` lists them)")
+        return registry().try_spec(provider)
+
+    def provider_settings(self, raw: dict[str, Any], spec: ProviderSpec | None, provider: str,
+                          table: tuple[object, ...], where: str) -> dict[str, object]:
+        """The provider's declared settings, checked; any other unknown key is an error."""
+        declared = {s.name: s for s in spec.settings} if spec is not None else {}
+        settings: dict[str, object] = {}
+        for key, value in raw.items():
+            if key in _ACCOUNT_KEYS:
+                continue
+            setting = declared.get(key)
+            if setting is None:
+                if spec is None and key.lower() not in _SECRET_LIKE_KEYS:
+                    settings[key] = value  # the provider failed to load: its keys cannot be checked
+                    continue
+                owners = _providers_declaring(key)
+                if owners and key.lower() not in _SECRET_LIKE_KEYS:
+                    raise self.error(table, key, f"'{key}' only applies to {' and '.join(owners)} accounts ({where})",
+                                     "remove it")
+                self.check_keys({key: value}, _ACCOUNT_KEYS + tuple(declared), table, where)
+                continue
+            problem = setting.problem(value)
+            if problem:
+                fix = f"use one of: {', '.join(str(c) for c in setting.choices)}" if setting.choices else (
+                    f"{setting.name}: {setting.help}" if setting.help else "correct the value")
+                raise self.error(table, key, f"{problem} ({where})", fix)
+            settings[key] = value
+        return settings
+
 
     def allowance(self, data: dict[str, Any], table: tuple[object, ...], where: str) -> int | None:
         if "allowance_out_tb" in data and "allowance_out_bytes" in data:
@@ -496,6 +528,14 @@ class _Validator:
                 thresholds = self.thresholds(raw["thresholds"], (*rtable, "thresholds"), rtable, rwhere, account_thresholds)
             overrides[str(resource_id)] = ResourceOverride(allowance_out_bytes=allowance, thresholds=thresholds)
         return overrides
+
+
+def _providers_declaring(key: str) -> list[str]:
+    """Installed providers that declare ``key`` as a setting (loads their specs: error path only)."""
+    from bwtui.providers.registry import registry
+
+    reg = registry()
+    return [name for name in reg.names() if (spec := reg.try_spec(name)) is not None and spec.setting(key)]
 
 
 def parse_config_text(text: str, path: Path | str | None = None) -> Config:

@@ -84,6 +84,13 @@ class BillingTerms:
     allowance_out_bytes: int | None = None
     overage_usd_per_gb: float | None = None
     notes: tuple[str, ...] = ()
+    # A price the API states in another currency (Hetzner: EUR per GB of 10^9 bytes); never
+    # converted. ``overage_usd_per_gb`` is set instead when the currency is USD.
+    overage_price_per_gb: float | None = None
+    currency: str | None = None
+    # Resources with the same pool share one allowance (Vultr pools bandwidth per account):
+    # the pool's allowance is the sum of its members', and so is its usage.
+    pool: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,9 @@ class Resource:
     hostname: str | None = None
     device_id: str | None = None
     billing: BillingTerms | None = None
+    # What this resource's rates are, when not the provider's live series: "daily_average" (a
+    # UTC day's bytes over its length, the newest is the day so far: Vultr). None: see traits.
+    rate_basis: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:

@@ -10,11 +10,14 @@ from bwtui.providers.base import ProviderClient
 
 @dataclass(slots=True)
 class AccountRuntime:
-    """``client`` is None when no credential could be found; ``credential_error`` says why."""
+    """``client`` is None when no credential could be found or the provider could not be loaded;
+    ``credential_error`` says why (shown on the account). ``provider_error`` is set, with the same
+    text, when the provider itself is missing or broken (a plug-in that fails to import)."""
 
     config: AccountConfig
     client: ProviderClient | None
     credential_error: str | None = None
+    provider_error: str | None = None
 
     @property
     def name(self) -> str:
@@ -23,13 +26,20 @@ class AccountRuntime:
 
 def client_settings(account: AccountConfig) -> dict[str, object]:
     """Keyword settings for ``make_client`` taken from an account's config."""
+    from bwtui.providers.registry import registry
+
     settings: dict[str, object] = {}
     if account.base_url:
         settings["base_url"] = account.base_url
-    if account.provider == "hivelocity":
-        settings["interface"] = account.interface
-    if account.provider == "altostrat" and account.path_prefix is not None:
-        settings["path_prefix"] = account.path_prefix
+    spec = registry().try_spec(account.provider)
+    if spec is None:
+        return settings
+    values = dict(account.settings)
+    for legacy in ("interface", "path_prefix"):  # fields older code sets on AccountConfig directly
+        value = getattr(account, legacy)
+        if legacy not in values and value is not None and spec.setting(legacy) is not None:
+            values[legacy] = value
+    settings.update(spec.client_settings(values))
     return settings
 
 
@@ -38,9 +48,13 @@ def build_runtime(account: AccountConfig) -> AccountRuntime:
 
     The token lookup may touch the OS keyring (bounded by a timeout): call it off the UI thread.
     """
-    from bwtui.providers import make_client
+    from bwtui.providers import make_client, provider_spec
     from bwtui.secrets import resolve_token
 
+    try:
+        provider_spec(account.provider)
+    except ValueError as error:  # unknown, or installed but failing to import
+        return AccountRuntime(account, None, str(error), provider_error=str(error))
     token = resolve_token(account.name)
     if token.token is None:
         return AccountRuntime(account, None, token.problem)

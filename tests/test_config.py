@@ -84,8 +84,15 @@ def test_full_config_loads_every_setting(tmp_path: Path) -> None:
 
 
 def test_hivelocity_allowance_defaults_to_10_tb(tmp_path: Path) -> None:
+    """The default comes from Hivelocity's declaration, not from the config file."""
+    from bwtui.billing import allowance_for
+    from bwtui.model import Resource
+
     config = load_config(write(tmp_path, '[[account]]\nname = "a"\nprovider = "hivelocity"\n'))
-    assert config.accounts[0].allowance_out_bytes == 10 * 10**12
+    account = config.accounts[0]
+    assert account.allowance_out_bytes is None  # nothing set in the file
+    service = Resource("a", "hivelocity", "service", "1", "web")
+    assert allowance_for(service, account) == 10 * 10**12
     assert config.accounts[0].billing_day == 1 and config.accounts[0].interface == "public"
 
 

@@ -15,7 +15,13 @@ import httpx
 
 from bwtui.model import ErrorKind, ProviderError, Resource, Series, Usage
 from bwtui.model import Period
-from bwtui.providers.base import ProviderTraits
+from bwtui.providers.base import (
+    BillingRules,
+    ProviderSpec,
+    ProviderTraits,
+    RateLimitScheme,
+    SettingSpec,
+)
 from bwtui.providers.http import (
     DEFAULT_MAX_BODY_BYTES,
     HeaderAuth,
@@ -116,7 +122,9 @@ class AltostratClient(HttpProviderClient):
     """One Altostrat account (``Authorization: Bearer``). Raises only ProviderError from calls."""
 
     provider = "altostrat"
-    traits = ProviderTraits(series_step_s=None, usage_interval_s=60, has_image=False)
+    traits = ProviderTraits(
+        series_step_s=None, usage_interval_s=60, has_image=False, rate_basis="derived"
+    )
     _repr_extra = ("path_prefix",)
 
     def __init__(
@@ -162,3 +170,45 @@ class AltostratClient(HttpProviderClient):
     async def fetch_series(self, resource: Resource, period: Period) -> Series | None:
         """Altostrat has no series."""
         return None
+
+
+def _prefix_problem(value: str) -> str | None:
+    try:
+        _check_prefix(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+SPEC = ProviderSpec(
+    name="altostrat",
+    label="Altostrat",
+    create=AltostratClient,
+    traits=AltostratClient.traits,
+    default_base_url=DEFAULT_BASE_URL,
+    auth_header="Authorization",
+    auth_scheme="Bearer ",
+    token_hint="SDX dashboard → Automation → Vault, an item named api-key:…",
+    resource_kind="instance",
+    rate_limit=RateLimitScheme(documented="unpublished (429 is mentioned)", header_prefix=None),
+    billing=BillingRules(
+        totals="the current billing period's byte counters of the primary server",
+        period_source="api",
+        allowance_source="none",
+        overage_source="none",
+        facts=(
+            "totals: incoming/outgoing_bytes for the current billing period [C: Altostrat docs]",
+            "rates: derived from successive readings; a lower reading starts a new period [I]",
+            "no allowance or overage price is published [?]",
+        ),
+    ),
+    settings=(
+        SettingSpec(
+            "path_prefix",
+            default=DEFAULT_PATH_PREFIX,
+            help='the API\'s path prefix: "/vpn" (v1) or "" (the older API)',
+            check=_prefix_problem,
+        ),
+    ),
+    docs_url="https://altostrat.io/docs/api/en/introduction",
+)

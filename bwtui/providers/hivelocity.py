@@ -10,7 +10,13 @@ import httpx
 
 from bwtui.model import Resource, Series, Usage
 from bwtui.model import Period
-from bwtui.providers.base import ProviderTraits
+from bwtui.providers.base import (
+    BillingRules,
+    ProviderSpec,
+    ProviderTraits,
+    RateLimitScheme,
+    SettingSpec,
+)
 from bwtui.providers.hivelocity_parse import (
     LegendRules,
     parse_devices,
@@ -117,3 +123,46 @@ class HivelocityClient(HttpProviderClient):
             self.method, self._service_path(resource, "/image"), params
         )
         return parse_image(body, interface=self.interface)
+
+
+SPEC = ProviderSpec(
+    name="hivelocity",
+    label="Hivelocity",
+    create=HivelocityClient,
+    traits=HivelocityClient.traits,
+    default_base_url=DEFAULT_BASE_URL,
+    auth_header="X-API-KEY",
+    auth_scheme="",
+    token_hint="myVelocity → Settings → API Key (a new key replaces the old one)",
+    token_env_convention="HIVELOCITY_API_KEY",
+    resource_kind="service",
+    rate_limit=RateLimitScheme(
+        documented="3,600 requests/hour per client IP",
+        header_prefix="x-ratelimit-",
+        reset="seconds",
+        requests_per_hour=3600,
+    ),
+    billing=BillingRules(
+        totals="a custom window from the billing period's start to now (In/Out Xfer, bits)",
+        period_source="config",
+        allowance_source="config",
+        overage_source="config",
+        default_allowance_out_bytes=10 * 10**12,
+        default_overage_usd_per_gb=0.01,
+        facts=(
+            "rates: 5-minute series, bits/s [C: Hivelocity spec + WHMCS module]",
+            "totals: In/Out Xfer over a custom window, read as bits [C: WHMCS module; unit unverified]",
+            "allowance: 10 TB outbound a month per service, $0.01/GB beyond [config default]",
+            "budget: 3,600 requests/hour per IP, X-RateLimit-* headers [C: Hivelocity docs]",
+        ),
+    ),
+    settings=(
+        SettingSpec(
+            "interface",
+            default="public",
+            choices=INTERFACES,
+            help="which interface's traffic to read (public is what is billed)",
+        ),
+    ),
+    docs_url="https://developers.hivelocity.net/",
+)

@@ -68,6 +68,11 @@ class HeaderAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"HeaderAuth(header={self._header!r})"
 
+    def redact(self, text: str) -> str:
+        """``text`` with the token replaced by ``***`` (a server that echoes the key)."""
+        token = self._secret.reveal()
+        return text.replace(token, "***") if len(token) >= 4 else text
+
 
 def check_base_url(base_url: str, *, label: str = "base_url") -> str:
     """The base URL without a trailing slash; ValueError unless https (or http on loopback)."""
@@ -114,11 +119,40 @@ def _seconds_header(headers: Mapping[str, str], name: str) -> float | None:
     return min(value, MAX_RETRY_AFTER_S)
 
 
-def read_rate_limit(headers: Mapping[str, str], observed_at: float) -> RateLimit | None:
-    """``X-RateLimit-Limit``/``-Remaining``/``-Reset`` (seconds until reset); None if absent."""
-    limit = _int_header(headers, "x-ratelimit-limit")
-    remaining = _int_header(headers, "x-ratelimit-remaining")
-    reset_s = _seconds_header(headers, "x-ratelimit-reset")
+def _reset_header(headers: Mapping[str, str], name: str, reset: str, now: float) -> float | None:
+    """Seconds until the window resets: the header as seconds, or an epoch minus ``now``."""
+    if reset != "epoch":
+        return _seconds_header(headers, name)
+    at = _seconds_header_raw(headers, name)
+    if at is None:
+        return None
+    return min(max(at - now, 0.0), MAX_RETRY_AFTER_S)
+
+
+def _seconds_header_raw(headers: Mapping[str, str], name: str) -> float | None:
+    raw = headers.get(name)
+    try:
+        value = float(raw.strip()) if raw is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) and value >= 0 else None
+
+
+def read_rate_limit(
+    headers: Mapping[str, str],
+    observed_at: float,
+    *,
+    prefix: str = "x-ratelimit-",
+    reset: str = "seconds",
+) -> RateLimit | None:
+    """``<prefix>Limit``/``-Remaining``/``-Reset``; None if absent.
+
+    ``reset`` says how the provider writes Reset: "seconds" until the window resets
+    (Hivelocity's ``X-RateLimit-Reset``) or an "epoch" timestamp (Hetzner's ``RateLimit-Reset``).
+    """
+    limit = _int_header(headers, prefix + "limit")
+    remaining = _int_header(headers, prefix + "remaining")
+    reset_s = _reset_header(headers, prefix + "reset", reset, observed_at)
     if limit is None and remaining is None and reset_s is None:
         return None
     return RateLimit(limit=limit, remaining=remaining, reset_s=reset_s, observed_at=observed_at)
@@ -178,7 +212,9 @@ def provider_message(body: bytes, keys: tuple[str, ...]) -> str | None:
         data = None
     if isinstance(data, dict):
         for key in keys:
-            value = data.get(key)
+            value: object = data
+            for part in key.split("."):  # "error.message" reads a nested key
+                value = value.get(part) if isinstance(value, dict) else None
             if value not in (None, "", [], {}):
                 return _cut(_text_of(value))
     text = " ".join(body[:4096].decode("utf-8", "replace").split())
@@ -193,6 +229,8 @@ def error_for_status(
     now: float,
     method: str,
     message_keys: tuple[str, ...],
+    rate_prefix: str = "x-ratelimit-",
+    rate_reset: str = "seconds",
 ) -> ProviderError:
     """The ProviderError for a non-2xx, non-3xx answer, decided by the status code first."""
     try:
@@ -212,7 +250,7 @@ def error_for_status(
         kind = ErrorKind.RATE_LIMITED
         retry_after = parse_retry_after(headers.get("retry-after"), now)
         if retry_after is None:
-            retry_after = _seconds_header(headers, "x-ratelimit-reset")
+            retry_after = _reset_header(headers, rate_prefix + "reset", rate_reset, now)
     elif status >= 500:
         kind = ErrorKind.SERVER
     else:
@@ -235,6 +273,8 @@ class HttpApi:
         clock: Callable[[], float],
         message_keys: tuple[str, ...],
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        rate_prefix: str | None = "x-ratelimit-",
+        rate_reset: str = "seconds",
     ) -> None:
         if not (isinstance(timeout_s, (int, float)) and math.isfinite(timeout_s) and timeout_s > 0):
             raise ValueError("timeout_s must be a positive number of seconds")
@@ -245,6 +285,8 @@ class HttpApi:
         self._clock = clock
         self._message_keys = message_keys
         self._max_body_bytes = max_body_bytes
+        self._rate_prefix = rate_prefix
+        self._rate_reset = rate_reset
         self._owns_http = http is None
         self._http = http if http is not None else build_async_client(self._timeout_s)
         self.rate_limit: RateLimit | None = None
@@ -260,7 +302,23 @@ class HttpApi:
     async def request_json(
         self, method: str, path: str, params: Mapping[str, str | int] | None = None
     ) -> object:
-        """Send one request and return its JSON body; any failure is a ProviderError."""
+        """Send one request and return its JSON body; any failure is a ProviderError.
+
+        An error's message never carries the token, even when the server echoes it.
+        """
+        try:
+            return await self._request_json(method, path, params)
+        except ProviderError as error:
+            redact = getattr(self._auth, "redact", None)
+            if redact is None or redact(error.message) == error.message:
+                raise
+            raise ProviderError(
+                error.kind, redact(error.message), status=error.status, retry_after_s=error.retry_after_s
+            ) from None
+
+    async def _request_json(
+        self, method: str, path: str, params: Mapping[str, str | int] | None
+    ) -> object:
         url = self.base_url + path
         try:
             async with asyncio.timeout(self._timeout_s):
@@ -278,6 +336,8 @@ class HttpApi:
                 now=self._clock(),
                 method=method,
                 message_keys=self._message_keys,
+                rate_prefix=self._rate_prefix or "x-ratelimit-",
+                rate_reset=self._rate_reset,
             )
         if not body.strip():
             raise ProviderError(ErrorKind.BAD_RESPONSE, "the answer was empty", status=status)
@@ -303,9 +363,15 @@ class HttpApi:
                 timeout=httpx.Timeout(self._timeout_s),
                 headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             ) as response:
-                seen = read_rate_limit(response.headers, self._clock())
-                if seen is not None:
-                    self.rate_limit = seen
+                if self._rate_prefix is not None:
+                    seen = read_rate_limit(
+                        response.headers,
+                        self._clock(),
+                        prefix=self._rate_prefix,
+                        reset=self._rate_reset,
+                    )
+                    if seen is not None:
+                        self.rate_limit = seen
                 if 300 <= response.status_code < 400:
                     raise self._redirect_error(response)
                 body = await self._read_capped(response)

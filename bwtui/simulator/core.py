@@ -15,9 +15,11 @@ from starlette.routing import Mount
 
 from bwtui.simulator.altostrat_api import AltostratApi, counters
 from bwtui.simulator.faults import Fault, FaultTable
+from bwtui.simulator.hetzner_api import HetznerApi, HzServer, build_hetzner
 from bwtui.simulator.hivelocity_api import HivelocityApi
 from bwtui.simulator.ratelimit import RateLimiter
 from bwtui.simulator.traffic import integral_bits
+from bwtui.simulator.vultr_api import VultrApi, VultrInstance, build_vultr
 from bwtui.simulator.world import AltoInstance, HvService, build_altostrat, build_hivelocity
 
 
@@ -39,6 +41,13 @@ class SimulatorConfig:
     hostile_names: bool = False
     altostrat_reset_after_s: float | None = 240.0  # instance 0's period ends this long after start
     request_log_size: int = 1000
+    hetzner_servers: int = 0
+    hetzner_token: str = field(default="demo-hz-token", repr=False)
+    hetzner_requests_per_hour: int = 3600
+    vultr_instances: int = 0
+    vultr_token: str = field(default="demo-vultr-key", repr=False)
+    vultr_requests_per_s: int = 30
+    vultr_refresh_s: float = 900.0  # how often Vultr re-sums the day's bytes (periodically, [?])
 
 
 class LoggedRequest(NamedTuple):
@@ -54,6 +63,9 @@ class Simulator:
 
     hivelocity_base_url_path = "/hivelocity/api/v2"
     altostrat_base_path = "/altostrat"
+    hetzner_base_path = "/hetzner/v1"
+    vultr_base_path = "/vultr/v2"
+    PROVIDERS = ("hivelocity", "altostrat", "hetzner", "vultr")
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig()
@@ -65,15 +77,23 @@ class Simulator:
         self.alto_instances: list[AltoInstance] = build_altostrat(
             self.config.seed, self.config.altostrat_instances, self.started_at,
             self.config.hostile_names, self.config.altostrat_reset_after_s)
+        self.hz_servers: list[HzServer] = build_hetzner(
+            self.config.seed, self.config.hetzner_servers, self.started_at, self.config.hostile_names)
+        self.vultr_instances: list[VultrInstance] = build_vultr(
+            self.config.seed, self.config.vultr_instances, self.started_at, self.config.hostile_names)
         self.faults = FaultTable()
         self.rate_limiter = RateLimiter(self.config.rate_limit_per_hour)
         self.requests: deque[LoggedRequest] = deque(maxlen=self.config.request_log_size)
         self._log_lock = threading.Lock()
         self.hivelocity = HivelocityApi(self)
         self.altostrat = AltostratApi(self)
+        self.hetzner = HetznerApi(self)
+        self.vultr = VultrApi(self)
         self.app = Starlette(routes=[
             Mount(self.hivelocity_base_url_path, app=self.hivelocity),
             Mount(self.altostrat_base_path, app=self.altostrat),
+            Mount(self.hetzner_base_path, app=self.hetzner),
+            Mount(self.vultr_base_path, app=self.vultr),
         ])
 
     # -- time ----------------------------------------------------------------------------------
@@ -82,11 +102,15 @@ class Simulator:
         """Simulated epoch seconds: the clock, sped up by ``speed`` since the simulator started."""
         return self.started_at + (float(self._clock()) - self.started_at) * self.config.speed
 
+    def base_clock(self) -> float:
+        """The clock itself, not sped up (Vultr's per-second burst limit counts real seconds)."""
+        return float(self._clock())
+
     # -- control -------------------------------------------------------------------------------
 
     def inject(self, provider: str, resource_id: str | None, fault: Fault) -> None:
         """Make ``provider`` (one resource, or all when ``resource_id`` is None) misbehave."""
-        if provider not in ("hivelocity", "altostrat"):
+        if provider not in self.PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}")
         self.faults.inject(provider, None if resource_id is None else str(resource_id), fault)
 
@@ -95,8 +119,10 @@ class Simulator:
         self.faults.clear(provider, resource_id)
 
     def reset_rate_limit(self) -> None:
-        """Forget every client's hourly budget."""
+        """Forget every client's budget (all providers)."""
         self.rate_limiter.reset()
+        self.hetzner.bucket.reset()
+        self.vultr.limiter.reset()
 
     def log_request(self, method: str, path: str, query: dict[str, str]) -> None:
         with self._log_lock:
@@ -145,6 +171,31 @@ class Simulator:
         instance = next(i for i in self.alto_instances if i.id == instance_id)
         return instance.period_start(self.now() if at is None else at)
 
+    def hetzner_base_url(self, server_url: str = "http://127.0.0.1") -> str:
+        """The Hetzner Cloud ``base_url`` for a client (server root + ``/hetzner/v1``)."""
+        return server_url.rstrip("/") + self.hetzner_base_path
+
+    def vultr_base_url(self, server_url: str = "http://127.0.0.1") -> str:
+        """The Vultr ``base_url`` for a client (server root + ``/vultr/v2``)."""
+        return server_url.rstrip("/") + self.vultr_base_path
+
+    def hetzner_server_ids(self) -> list[str]:
+        """Server ids (the Hetzner ``Resource.id``), in listing order."""
+        return [str(s.id) for s in self.hz_servers]
+
+    def vultr_instance_ids(self) -> list[str]:
+        """Instance ids (the Vultr ``Resource.id``), in listing order."""
+        return [i.id for i in self.vultr_instances]
+
+    def hetzner_traffic(self, server_id: str) -> tuple[int, int]:
+        """(ingoing_traffic, outgoing_traffic) bytes the API reports now."""
+        server = next(s for s in self.hz_servers if str(s.id) == str(server_id))
+        return self.hetzner.traffic(server)
+
+    def vultr_day_bytes(self, instance_id: str, day_start: float) -> tuple[int, int]:
+        """(incoming_bytes, outgoing_bytes) the API reports for one UTC day."""
+        return self.vultr.day_bytes(instance_id, day_start)
+
     def describe(self) -> dict[str, Any]:
         """A summary for ``bwtui simulate`` to print (no secrets)."""
         return {
@@ -152,6 +203,10 @@ class Simulator:
             "altostrat_path": self.altostrat_base_path,
             "hivelocity_services": len(self.hv_services),
             "altostrat_instances": len(self.alto_instances),
+            "hetzner_path": self.hetzner_base_path,
+            "vultr_path": self.vultr_base_path,
+            "hetzner_servers": len(self.hz_servers),
+            "vultr_instances": len(self.vultr_instances),
             "seed": self.config.seed,
             "speed": self.config.speed,
         }

@@ -22,6 +22,8 @@ FaultKind = Literal[
     "timestamp_column",
     "drop_connection",
     "huge",
+    "stuck_pagination",
+    "redirect",
 ]
 
 
@@ -99,6 +101,18 @@ class Fault:
         return cls("huge", size_bytes=size_bytes, **kw)
 
 
+    @classmethod
+    def stuck_pagination(cls, **kw: Any) -> Fault:
+        """A paginated list (Hetzner, Vultr) whose next page/cursor never advances."""
+        return cls("stuck_pagination", **kw)
+
+
+    @classmethod
+    def redirect(cls, location: str, code: int = 307, **kw: Any) -> Fault:
+        """Answer with a redirect to ``location`` (a client must never follow it)."""
+        return cls("redirect", code=code, message=location, **kw)
+
+
 # Module-level constructors: ``faults.status(503)`` is the same as ``Fault.status(503)``.
 status = Fault.status
 slow_drip = Fault.slow_drip
@@ -110,6 +124,8 @@ gaps = Fault.gaps
 timestamp_column = Fault.timestamp_column
 drop_connection = Fault.drop_connection
 huge = Fault.huge
+stuck_pagination = Fault.stuck_pagination
+redirect = Fault.redirect
 
 
 class FaultTable:

@@ -118,6 +118,8 @@ async def send_reply(send: Send, reply: Reply, fault: Fault | None = None) -> No
             "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
         })
         raise DroppedConnection("Server disconnected without sending a complete response.")
+    if fault is not None and fault.kind == "redirect":
+        reply = Reply(fault.code, {"message": "moved"}, {**reply.headers, "Location": fault.message or "/"})
     data = render(reply, fault)
     headers = [(b"content-type", b"application/json")]
     headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]

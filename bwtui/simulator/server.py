@@ -147,6 +147,14 @@ class RunningServer:
     def altostrat_base_url(self) -> str:
         return self.base_url + self.sim.altostrat_base_path
 
+    @property
+    def hetzner_base_url(self) -> str:
+        return self.base_url + self.sim.hetzner_base_path
+
+    @property
+    def vultr_base_url(self) -> str:
+        return self.base_url + self.sim.vultr_base_path
+
     def _run(self) -> None:
         try:
             self._server.run(sockets=[self._sock])

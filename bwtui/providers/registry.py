@@ -1,0 +1,189 @@
+"""Finding providers: the ``bwtui.providers`` entry-point group, built-in ones included.
+
+Every provider, bwtui's own too, is an entry point ``<name> = "<module>:<ProviderSpec object>"``
+in the group :data:`GROUP`. Names are known without importing anything (config validation is
+cheap); a provider's module is imported the first time it is needed, and a module that fails to
+import (or gives a malformed spec) becomes a :class:`ProviderLoadError` for the accounts that use
+it, never a crash. The built-in providers are also known from :data:`BUILTIN` so that a checkout
+whose installed metadata predates an entry point still finds them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from bwtui.providers.base import ProviderSpec, ProviderSpecError, check_spec
+
+GROUP = "bwtui.providers"
+BUILTIN: dict[str, str] = {
+    "hivelocity": "bwtui.providers.hivelocity:SPEC",
+    "altostrat": "bwtui.providers.altostrat:SPEC",
+    "hetzner": "bwtui.providers.hetzner:SPEC",
+    "vultr": "bwtui.providers.vultr:SPEC",
+}
+ERROR_MAX_CHARS = 300
+
+
+class UnknownProvider(ValueError):
+    """No installed provider has this name."""
+
+    def __init__(self, name: str, installed: list[str]) -> None:
+        self.name = name
+        self.installed = installed
+        listed = ", ".join(installed) if installed else "none"
+        super().__init__(f"unknown provider {name!r}; installed providers: {listed}")
+
+
+class ProviderLoadError(ValueError):
+    """The provider is installed but could not be loaded; ``reason`` says why (no traceback)."""
+
+    def __init__(self, name: str, reason: str, distribution: str | None = None) -> None:
+        self.name = name
+        self.reason = reason
+        self.distribution = distribution
+        where = f" (from {distribution})" if distribution else ""
+        super().__init__(
+            f"provider {name!r}{where} could not be loaded: {reason}. Fix: reinstall or upgrade the "
+            "package that provides it; `bwtui providers` lists what is installed"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEntry:
+    """One installed provider as the entry points name it (nothing imported yet)."""
+
+    name: str
+    target: str  # "module:attribute"
+    distribution: str | None
+    version: str | None
+    builtin: bool
+
+
+def _cut(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= ERROR_MAX_CHARS else text[: ERROR_MAX_CHARS - 1] + "…"
+
+
+def _bwtui_version() -> str | None:
+    try:
+        return metadata.version("bwtui")
+    except metadata.PackageNotFoundError:
+        from bwtui import __version__
+
+        return __version__
+
+
+class Registry:
+    """The installed providers; thread-safe, each spec loaded once."""
+
+    def __init__(self, entries: list[ProviderEntry]) -> None:
+        self._entries = {entry.name: entry for entry in entries}
+        self._specs: dict[str, ProviderSpec] = {}
+        self._failures: dict[str, ProviderLoadError] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def discover(cls) -> Registry:
+        """Read the entry-point group (and the built-in table for what it lacks)."""
+        entries: dict[str, ProviderEntry] = {}
+        try:
+            found = list(metadata.entry_points(group=GROUP))
+        except Exception:  # noqa: BLE001 - broken metadata of some unrelated package
+            found = []
+        for point in found:
+            dist = getattr(point, "dist", None)
+            dist_name = dist.metadata["Name"] if dist is not None else None
+            version = dist.version if dist is not None else None
+            if point.name in entries:
+                continue  # the first installed wins; a duplicate never replaces it silently
+            entries[point.name] = ProviderEntry(
+                point.name, point.value, dist_name, version, point.value == BUILTIN.get(point.name)
+            )
+        for name, target in BUILTIN.items():
+            if name not in entries:
+                entries[name] = ProviderEntry(name, target, "bwtui", _bwtui_version(), True)
+        order = list(BUILTIN)
+        return cls(sorted(
+            entries.values(),
+            key=lambda e: (not e.builtin, order.index(e.name) if e.name in order else 0, e.name),
+        ))
+
+    def names(self) -> list[str]:
+        """Every installed provider name (built-in first), without importing any of them."""
+        return list(self._entries)
+
+    def entries(self) -> list[ProviderEntry]:
+        return list(self._entries.values())
+
+    def entry(self, name: str) -> ProviderEntry:
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise UnknownProvider(name, self.names()) from None
+
+    def spec(self, name: str) -> ProviderSpec:
+        """The provider's declaration; UnknownProvider or ProviderLoadError (both ValueError)."""
+        entry = self.entry(name)
+        with self._lock:
+            if name in self._specs:
+                return self._specs[name]
+            if name in self._failures:
+                raise self._failures[name]
+            try:
+                spec = check_spec(_load(entry.target), expected_name=name)
+            except ProviderSpecError as exc:
+                error = ProviderLoadError(name, _cut(str(exc)), entry.distribution)
+            except Exception as exc:  # noqa: BLE001 - any import-time failure of a plug-in
+                error = ProviderLoadError(name, _cut(f"{type(exc).__name__}: {exc}"), entry.distribution)
+            else:
+                self._specs[name] = spec
+                return spec
+            self._failures[name] = error
+            raise error
+
+    def try_spec(self, name: str) -> ProviderSpec | None:
+        """The spec, or None when the provider is unknown or failed to load."""
+        try:
+            return self.spec(name)
+        except ValueError:
+            return None
+
+    def failure(self, name: str) -> ProviderLoadError | None:
+        """Why the provider could not be loaded (after a load was tried), else None."""
+        self.try_spec(name)
+        return self._failures.get(name)
+
+
+def _load(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    obj: Any = importlib.import_module(module_name.strip())
+    for part in attribute.strip().split("."):
+        if part:
+            obj = getattr(obj, part)
+    if callable(obj) and not isinstance(obj, ProviderSpec):
+        obj = obj()  # a factory function returning the spec is accepted too
+    return obj
+
+
+_registry: Registry | None = None
+_registry_lock = threading.Lock()
+
+
+def registry() -> Registry:
+    """The process-wide registry (discovered on first use)."""
+    global _registry
+    with _registry_lock:
+        if _registry is None:
+            _registry = Registry.discover()
+        return _registry
+
+
+def reset_registry() -> None:
+    """Forget what was discovered (after installing a plug-in at run time; tests)."""
+    global _registry
+    with _registry_lock:
+        _registry = None
