@@ -14,6 +14,8 @@ from bwtui.runtime import AccountRuntime
 
 DEMO_HIVELOCITY_ACCOUNT = "hv-demo"
 DEMO_ALTOSTRAT_ACCOUNT = "vpn-demo"
+DEMO_HETZNER_ACCOUNT = "hz-demo"
+DEMO_VULTR_ACCOUNT = "vultr-demo"
 
 
 @dataclass
@@ -48,8 +50,11 @@ def start_demo(
     services: int = 12,
     instances: int = 6,
     hostile_names: bool = False,
+    hetzner_servers: int = 4,
+    vultr_instances: int = 4,
 ) -> DemoEnv:
-    """Start the simulator on 127.0.0.1 (a free port) and build clients for it."""
+    """Start the simulator on 127.0.0.1 (a free port) and build clients for it: one account per
+    provider that has resources (all four built-in providers in one pane by default)."""
     from bwtui.providers import make_client
     from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
 
@@ -60,44 +65,35 @@ def start_demo(
         clock=clock,
         speed=speed,
         hostile_names=hostile_names,
+        hetzner_servers=hetzner_servers,
+        vultr_instances=vultr_instances,
     )
     simulator = Simulator(sim_config)
     server = serve_in_thread(simulator)
     client_clock = simulator.now if hasattr(simulator, "now") else (clock or _wall_clock())
-    hv_config = AccountConfig(
-        name=DEMO_HIVELOCITY_ACCOUNT,
-        provider="hivelocity",
-        base_url=server.base_url + simulator.hivelocity_base_url_path,
-    )
-    alto_config = AccountConfig(
-        name=DEMO_ALTOSTRAT_ACCOUNT,
-        provider="altostrat",
-        base_url=server.base_url + simulator.altostrat_base_path,
-        path_prefix="/vpn",
-    )
-    runtimes = [
-        AccountRuntime(
-            hv_config,
-            make_client(
-                "hivelocity",
-                hv_config.name,
-                sim_config.hivelocity_token,
-                base_url=hv_config.base_url,
-                clock=client_clock,
-            ),
-        ),
-        AccountRuntime(
-            alto_config,
-            make_client(
-                "altostrat",
-                alto_config.name,
-                sim_config.altostrat_token,
-                base_url=alto_config.base_url,
-                path_prefix="/vpn",
-                clock=client_clock,
-            ),
-        ),
+    # (account, provider, how many, base path, token, provider settings)
+    plan = [
+        (DEMO_HIVELOCITY_ACCOUNT, "hivelocity", services, simulator.hivelocity_base_url_path,
+         sim_config.hivelocity_token, {}),
+        (DEMO_ALTOSTRAT_ACCOUNT, "altostrat", instances, simulator.altostrat_base_path,
+         sim_config.altostrat_token, {"path_prefix": "/vpn"}),
+        (DEMO_HETZNER_ACCOUNT, "hetzner", hetzner_servers, simulator.hetzner_base_path,
+         sim_config.hetzner_token, {}),
+        (DEMO_VULTR_ACCOUNT, "vultr", vultr_instances, simulator.vultr_base_path,
+         sim_config.vultr_token, {}),
     ]
+    runtimes: list[AccountRuntime] = []
+    for name, provider, count, path, token, settings in plan:
+        if provider in ("hetzner", "vultr") and count <= 0:
+            continue
+        config = AccountConfig(
+            name=name,
+            provider=provider,
+            base_url=server.base_url + path,
+            path_prefix=settings.get("path_prefix"),
+        )
+        client = make_client(provider, name, token, base_url=config.base_url, clock=client_clock, **settings)
+        runtimes.append(AccountRuntime(config, client))
     return DemoEnv(server.base_url, runtimes, simulator, server)
 
 

@@ -19,7 +19,7 @@ from bwtui.model import Period
 
 @pytest.fixture
 def demo() -> Iterator[DemoEnv]:
-    env = start_demo(services=3, instances=2)
+    env = start_demo(services=3, instances=2, hetzner_servers=0, vultr_instances=0)
     try:
         yield env
     finally:

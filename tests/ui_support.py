@@ -277,7 +277,7 @@ def demo_app(*, seed: int = 7, services: int = 12, instances: int = 6, hostile_n
 
     clock = clock or FrozenRealClock()
     env = start_demo(seed=seed, clock=clock, services=services, instances=instances,
-                     hostile_names=hostile_names)
+                     hostile_names=hostile_names, hetzner_servers=0, vultr_instances=0)
     return BwtuiApp(env.runtimes, clock=clock, demo=True, **kwargs), env
 
 

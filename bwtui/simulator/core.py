@@ -41,10 +41,10 @@ class SimulatorConfig:
     hostile_names: bool = False
     altostrat_reset_after_s: float | None = 240.0  # instance 0's period ends this long after start
     request_log_size: int = 1000
-    hetzner_servers: int = 0
+    hetzner_servers: int = 4
     hetzner_token: str = field(default="demo-hz-token", repr=False)
     hetzner_requests_per_hour: int = 3600
-    vultr_instances: int = 0
+    vultr_instances: int = 4
     vultr_token: str = field(default="demo-vultr-key", repr=False)
     vultr_requests_per_s: int = 30
     vultr_refresh_s: float = 900.0  # how often Vultr re-sums the day's bytes (periodically, [?])
