@@ -81,13 +81,13 @@ def describe() -> list[dict[str, object]]:
 
 
 def _table(records: list[dict[str, object]], facts: bool) -> str:
-    header = ("PROVIDER", "PACKAGE", "VERSION", "STATUS", "RATES", "BUDGET (shared per)")
+    header = ("PROVIDER", "PACKAGE", "VERSION", "STATUS", "RATES", "BUDGET")
     rows = [header]
     for r in records:
         package = str(r["package"] or "?") + (" (built-in)" if r["builtin"] else "")
         if r["status"] == "ok":
             rows.append((str(r["name"]), package, str(r["version"] or "?"), "ok", str(r["rates"]),
-                         f"{r['budget']} ({'token' if r['budget_scope'] == 'token' else 'IP'})"))
+                         str(r["budget"])))
         else:
             rows.append((str(r["name"]), package, str(r["version"] or "?"), "FAILED", "-", "-"))
     rows = [tuple(printable(cell) for cell in row) for row in rows]

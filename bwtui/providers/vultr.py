@@ -165,7 +165,7 @@ SPEC = ProviderSpec(
     token_env_convention="VULTR_API_KEY",
     resource_kind="instance",
     rate_limit=RateLimitScheme(
-        documented="about 30 requests/second per IP (429 above), no rate-limit headers",
+        documented="about 30 requests/second per IP",
         header_prefix=None,
     ),
     billing=BillingRules(
