@@ -10,12 +10,20 @@ _KEY_PLACES = {
 }
 
 
+def _declared_hint(provider: str) -> str | None:
+    """Where the provider's own declaration says a token comes from (plug-ins, Hetzner, Vultr)."""
+    from bwtui.providers.registry import registry
+
+    spec = registry().try_spec(provider)
+    return spec.token_hint if spec is not None else None
+
+
 def fix_hint(kind: str | None, provider: str, account: str, message: str = "") -> str | None:
     """A one-line fix for an account error, or None where the message already says it."""
     if kind == "auth":
         if "bwtui auth set" in message:
             return None  # no token found: the message names the ways to provide one
-        place = _KEY_PLACES.get(provider, "the provider's portal")
+        place = _KEY_PLACES.get(provider) or _declared_hint(provider) or "the provider's portal"
         return (
             f"Fix: the provider rejected the key. Check it ({place}), then store it with "
             f"`bwtui auth set {account}` or set {token_env_var(account)}, and press r."

@@ -191,3 +191,24 @@ class TestExamplePluginContract(ProviderContract):
             yield ContractTarget(spec=SPEC, token=TOKEN, base_url=server.base_url, faults=app,
                                  expected_ids=["n-1", "n-2"],
                                  expected_names={"n-1": "edge [red]one[/red]", "n-2": "core\x1b[2Jtwo"})
+
+
+def test_an_auth_error_hint_names_where_the_providers_token_comes_from():
+    from bwtui.hints import fix_hint
+
+    assert "Security → API tokens" in fix_hint("auth", "hetzner", "hz-prod")
+    assert "Account → API" in fix_hint("auth", "vultr", "vu")
+
+
+@pytest.mark.parametrize("provider", ["hetzner", "vultr"])
+def test_the_readme_config_examples_parse(provider):
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if f'provider = "{provider}"' in b]
+    assert blocks
+    for block in blocks:
+        assert parse_config_text(block).accounts[0].provider == provider
+        every_setting = re.sub(r"^# (\w+ = )", r"\1", block, flags=re.M)  # the commented settings too
+        assert every_setting != block
+        assert parse_config_text(every_setting).accounts[0].provider == provider
