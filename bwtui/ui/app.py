@@ -22,19 +22,20 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tree
 
+from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL
 from bwtui.model import ResourceState
 from bwtui.model import Period
 from bwtui.runtime import AccountRuntime
 from bwtui.ui import messages as m
 from bwtui.ui.detail import ResourceDetail, TextPanel
 from bwtui.ui.first_run import FirstRunScreen
+from bwtui.text import safe_text
 from bwtui.ui.format import (
     STATUS_STYLES,
     format_bytes,
     format_clock,
     format_money,
     glyph,
-    safe_text,
 )
 from bwtui.ui.help import HelpScreen
 from bwtui.ui.history_sync import HistoryBuffer, load_chart, load_seeds, seed_function, write_batch
@@ -47,12 +48,6 @@ HISTORY_FLUSH_S = 5.0  # new data is written to the history store at most this o
 
 THEMES = {"default": "textual-dark", "ansi": "ansi-dark", "ansi-dark": "ansi-dark",
           "ansi-light": "ansi-light"}
-
-NOT_A_TERMINAL = (
-    "bwtui: the monitor needs a terminal (stdout is not a TTY).\n"
-    "For scripts and cron jobs use `bwtui status` (add --json or --csv)."
-)
-
 
 def _css_path() -> Path:
     """styles/app.tcss in the repository (editable install), else the package copy."""
@@ -1006,7 +1001,7 @@ def run_app(
     """
     if not sys.stdout.isatty():
         print(NOT_A_TERMINAL, file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     app = BwtuiApp(
         runtimes,
         theme=theme,

@@ -19,6 +19,7 @@ from textual_plotext import PlotextPlot
 from bwtui.hints import fix_hint
 from bwtui.model import ResourceState, Series
 from bwtui.model import Period
+from bwtui.text import safe_text
 from bwtui.ui.format import (
     ALERT_MARKS,
     ALERT_STYLES,
@@ -29,7 +30,6 @@ from bwtui.ui.format import (
     format_rate,
     format_time,
     glyph,
-    safe_text,
     sparkline,
     stats,
 )

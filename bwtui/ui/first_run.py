@@ -11,7 +11,7 @@ from textual.containers import Center, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from bwtui.ui.format import safe_text
+from bwtui.text import safe_text
 
 
 def first_run_text(config_path: Path | None) -> Text:

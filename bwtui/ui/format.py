@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bwtui import units
-from bwtui.text import printable
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 SPARK_BARS_ASCII = "_.-:=+*#"
@@ -25,17 +24,6 @@ def _finite(value: float | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
-
-def safe_text(value: object, *, max_len: int | None = None) -> str:
-    """Untrusted text made harmless for a terminal: control characters become ``\\xNN``.
-
-    The result still has to be shown as plain text (``Text(s)``/``Content(s)``), never as markup.
-    """
-    text = printable("" if value is None else str(value))
-    if max_len is not None and len(text) > max_len:
-        text = text[: max(0, max_len - 1)] + "…"
-    return text
 
 
 def format_rate(bps: float | None, *, bytes_mode: bool = False) -> str:

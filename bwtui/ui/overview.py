@@ -22,6 +22,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 
 from bwtui.model import ResourceState
 from bwtui.model import Period
+from bwtui.text import safe_text
 from bwtui.ui.format import (
     ALERT_MARKS,
     ALERT_STYLES,
@@ -30,7 +31,6 @@ from bwtui.ui.format import (
     format_money,
     format_rate,
     glyph,
-    safe_text,
     sparkline,
 )
 from bwtui.ui.store import Key, UiStore

@@ -14,7 +14,8 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from bwtui.model import Resource
-from bwtui.ui.format import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, format_rate, glyph, safe_text
+from bwtui.text import safe_text
+from bwtui.ui.format import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, format_rate, glyph
 from bwtui.ui.store import Key, UiStore
 
 NodeData = tuple[str, Any]  # ("account", name) or ("resource", key)
