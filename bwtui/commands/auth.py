@@ -126,8 +126,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
     checks: dict[str, CheckResult] = {}
     if args.check:
         pairs = [(account, result.token) for account, result in resolved if result.token]
-        for (account, _token), check in zip(pairs, _run_checks(pairs)):
-            checks[account.name] = check
+        for (account, _token), result_of_check in zip(pairs, _run_checks(pairs), strict=True):
+            checks[account.name] = result_of_check
     header = ["ACCOUNT", "PROVIDER", "TOKEN"] + (["CHECK"] if args.check else [])
     rows = [header]
     problems: list[str] = []
