@@ -5,8 +5,8 @@
 inherits from them. Every request is a wish, never a direct HTTP call: the poller fits it into
 its request budget.
 
-Stopping is not a request: cancel the task that awaits :meth:`RunnablePoller.run` (the threaded
-poller then also closes its provider clients on its own loop).
+To stop, cancel the task that awaits :meth:`RunnablePoller.run` or call :meth:`PollerControl.stop`
+(the threaded poller then also closes its provider clients on its own loop).
 """
 
 from __future__ import annotations
@@ -34,6 +34,13 @@ class PollerControl(Protocol):
 
     def resume(self) -> None:
         """Poll again; announced with a ``PollerPaused(False)`` event."""
+
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        """End polling; True when it ended (or was asked to) within ``timeout_s``.
+
+        ``Poller.stop`` is called on the poller's own loop and returns at once;
+        ``ThreadedPoller.stop`` waits for its thread, so call it off the caller's event loop.
+        """
 
 
 class RunnablePoller(PollerControl, Protocol):
