@@ -29,7 +29,8 @@ from bwtui.events import (
     SeriesUpdated,
 )
 from bwtui.history import HistoryStore
-from bwtui.model import Period, Resource, ResourceState, Series
+from bwtui.model import Period, ResourceState, Series
+from bwtui.providers import provider_spec
 from bwtui.runtime import AccountRuntime
 from bwtui.session.alerts import ThresholdAlerts
 from bwtui.session.billing import figures_for
@@ -45,9 +46,12 @@ SOURCE_FAILED_TIMEOUT_S = 30.0
 HISTORY_NOTE_TIMEOUT_S = 20.0
 
 
-def keeps_readings(resource: Resource) -> bool:
-    """Totals are stored for providers whose rates come from readings (Altostrat)."""
-    return resource.provider == "altostrat"
+def rates_from_readings(provider: str) -> bool:
+    """Whether a provider's rates come from successive totals (Altostrat): its totals are stored."""
+    try:
+        return provider_spec(provider).traits.rate_basis == "derived"
+    except ValueError:  # an unknown provider, or one that failed to load
+        return False
 
 
 class MonitorSession:
@@ -66,6 +70,7 @@ class MonitorSession:
         self._alerts = ThresholdAlerts(self.store)
         self._accounts: dict[str, AccountConfig] = {}
         self._announced_errors: dict[str, str] = {}  # account → the failure last announced
+        self._keeps_readings: dict[str, bool] = {}  # provider → rates_from_readings(provider)
 
     # ----- accounts from the config ------------------------------------------------------------
     def register(self, runtimes: Iterable[AccountRuntime]) -> None:
@@ -105,7 +110,10 @@ class MonitorSession:
     def _resource_updated(self, state: ResourceState, changes: Changes) -> None:
         if not self.store.apply_state(state):
             return
-        changes.flush_in_s = self.history.note_state(state, store_readings=keeps_readings(state.resource))
+        provider = state.resource.provider
+        if provider not in self._keeps_readings:
+            self._keeps_readings[provider] = rates_from_readings(provider)
+        changes.flush_in_s = self.history.note_state(state, store_readings=self._keeps_readings[provider])
         account = self._accounts.get(state.resource.account)
         announcement = self._alerts.check(state, account, self._now())
         if announcement is not None:
