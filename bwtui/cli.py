@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bwtui import __version__
+from bwtui.commands.common import add_config_option
 
 SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate", "providers")
 
@@ -31,14 +32,6 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def _add_config_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $BWTUI_CONFIG, else the user config dir's bwtui/config.toml)",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with every sub-command registered."""
     parser = argparse.ArgumentParser(
@@ -47,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `bwtui --demo` to try it against the built-in simulated provider APIs.",
     )
     parser.add_argument("--version", action=_VersionAction)
-    _add_config_option(parser)
+    add_config_option(parser)
     parser.add_argument(
         "--demo", action="store_true", help="monitor the built-in simulated provider APIs"
     )

@@ -1,23 +1,30 @@
 """One poll of every account, for the one-shot commands (``status``, ``check``).
 
-Loads the config (or starts the demo), polls once, turns Altostrat totals into rates with the
-stored readings of the previous run, and works out billing figures. No Textual here.
+Takes a loaded :class:`~bwtui.config.Config` (or starts the demo), polls once, turns Altostrat
+totals into rates with the stored readings of the previous run, and works out billing figures.
+Raises :class:`~bwtui.exits.UsageError` when there is nothing to poll; the command turns that
+into its exit code. No Textual here, and nothing from ``bwtui.commands``.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bwtui.billing import BillingFigures, billing_for
-from bwtui.commands.common import CommandError, load_config_for
 from bwtui.config import Config
+from bwtui.exits import UsageError
 from bwtui.model import Reading, ResourceState
 from bwtui.paths import demo_history_file
 from bwtui.runtime import AccountRuntime
+
+if TYPE_CHECKING:
+    from bwtui.collect import AccountResult
+    from bwtui.history import HistoryStore
+
 
 @dataclass(slots=True)
 class OneShot:
@@ -25,26 +32,20 @@ class OneShot:
 
     config: Config
     generated_at: float
-    accounts: list  # list[bwtui.collect.AccountResult]
+    accounts: list[AccountResult]
     states: list[ResourceState]
     billing: dict[tuple[str, str], BillingFigures | None] = field(default_factory=dict)
     history_problem: str | None = None
 
 
-def poll_once(args: argparse.Namespace, *, only_account: str | None = None) -> OneShot:
-    """Poll the configured accounts (the demo's with ``--demo``); raise CommandError on a
-    usage/config problem. ``only_account`` limits the poll to one account by name."""
-    if getattr(args, "demo", False):
-        from bwtui.demo import start_demo
+def poll_once(config: Config, *, only_account: str | None = None) -> OneShot:
+    """Poll the accounts of ``config`` once (only ``only_account`` when given, by name).
 
-        with start_demo() as demo:
-            config = Config(path=None, accounts=demo.accounts)
-            runtimes = _only(demo.runtimes, only_account)
-            return asyncio.run(_poll(config, runtimes, demo.runtimes, demo_history_file()))
-    config = load_config_for(args)
+    Raises UsageError when the config has no account, or none of that name.
+    """
     if not config.accounts:
         where = config.path or "the config file"
-        raise CommandError(
+        raise UsageError(
             f"no accounts configured in {where}. Fix: add one with "
             "`bwtui account add NAME --provider hivelocity|altostrat`, or try `--demo`"
         )
@@ -54,13 +55,23 @@ def poll_once(args: argparse.Namespace, *, only_account: str | None = None) -> O
     return asyncio.run(_poll(config, _only(everything, only_account), everything, None))
 
 
+def poll_demo_once(*, only_account: str | None = None) -> OneShot:
+    """Start the demo's simulated accounts, poll them once, stop them (demo history file)."""
+    from bwtui.demo import start_demo
+
+    with start_demo() as demo:
+        config = Config(path=None, accounts=demo.accounts)
+        runtimes = _only(demo.runtimes, only_account)
+        return asyncio.run(_poll(config, runtimes, demo.runtimes, demo_history_file()))
+
+
 def _only(runtimes: list[AccountRuntime], name: str | None) -> list[AccountRuntime]:
     if name is None:
         return list(runtimes)
     chosen = [r for r in runtimes if r.name == name]
     if not chosen:
         known = ", ".join(r.name for r in runtimes) or "none"
-        raise CommandError(f"no account named {name!r} in the config (known: {known})")
+        raise UsageError(f"no account named {name!r} in the config (known: {known})")
     return chosen
 
 
@@ -99,7 +110,7 @@ async def _poll(
     return OneShot(config, now, list(account_results), list(states), billing, problem)
 
 
-def _rate_from_history(history, state: ResourceState) -> None:  # noqa: ANN001 - HistoryStore
+def _rate_from_history(history: HistoryStore, state: ResourceState) -> None:
     """Totals-only providers (Altostrat) get their rate from the previous run's reading."""
     from bwtui.history import HistoryUnavailable
 

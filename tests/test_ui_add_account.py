@@ -16,7 +16,7 @@ from textual.app import App
 from textual.widgets import Button, Input, Static
 
 from bwtui import secrets
-from bwtui.commands.auth import CheckResult, check_token
+from bwtui.token_check import CheckResult, check_token
 from bwtui.config import AccountConfig, ConfigError
 from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
 from bwtui.ui.add_account import AddAccountScreen

@@ -271,7 +271,7 @@ def test_demo_history_is_a_separate_file(tmp_path: Path, monkeypatch: Any) -> No
 
 
 def test_history_buffer_writes_only_what_is_new() -> None:
-    from bwtui.ui.history_sync import HistoryBuffer
+    from bwtui.session.history_sync import HistoryBuffer
 
     resource = make_resources("vpn", "altostrat", 1)[0]
     state = make_state(resource, 0, T0)

@@ -171,6 +171,10 @@ class FakePoller:
         self.calls.append(("resume",))
         self.on_event(PollerPaused(False))
 
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        self.calls.append(("stop",))
+        return True
+
 
 def standard_script(
     *, services: int = 4, instances: int = 2, hostile: bool = False, failing: str | None = None,

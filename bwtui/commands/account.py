@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from bwtui.commands.auth import EXIT_OK, EXIT_USAGE, add_config_option, config_arg, error, safe_text, table
+from bwtui.commands.common import add_config_option, config_arg, error, table
 from bwtui.config import HIVELOCITY_INTERFACES, PROVIDERS, ConfigError, account_name_problem, load_config
+from bwtui.exits import EXIT_OK, EXIT_USAGE
 from bwtui.paths import locate_config
 from bwtui.secrets import token_env_var
+from bwtui.text import safe_text
+
+TEXT_MAX = 300
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
@@ -61,7 +65,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         base = account.base_url or "(provider default)"
         if account.provider == "altostrat" and account.path_prefix is not None:
             base += f" prefix {account.path_prefix or '(none)'}"
-        rows.append([safe_text(account.name), account.provider, safe_text(base), str(account.billing_day)])
+        rows.append([safe_text(account.name, max_len=TEXT_MAX), account.provider,
+                     safe_text(base, max_len=TEXT_MAX), str(account.billing_day)])
     print(table(rows))
     return EXIT_OK
 

@@ -7,144 +7,26 @@ import asyncio
 import getpass
 import os
 import sys
-import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 from bwtui import paths, secrets
-from bwtui.config import AccountConfig, Config, ConfigError, account_name_problem, load_config
-from bwtui.commands.common import add_config_option
+from bwtui.commands.common import add_config_option, config_arg, error, find_account, table
+from bwtui.config import AccountConfig, ConfigError, account_name_problem, load_config
+from bwtui.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from bwtui.paths import locate_config
+from bwtui.text import safe_text
+from bwtui.token_check import CheckResult, TokenInputError, check_token, clean_token
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_FAILED = 3
-CHECK_TIMEOUT_S = 15.0
-
-
-# --- helpers shared by the account/auth/locate commands ----------------------------------------
-
-
-def config_arg(args: argparse.Namespace) -> str | None:
-    """The ``--config`` value from whichever parser level it was given at."""
-    value = getattr(args, "config", None)
-    return str(value) if value else None
-
-
-def safe_text(text: object, limit: int = 300) -> str:
-    """Untrusted text made harmless for a terminal: control/format chars escaped, length capped."""
-    out = []
-    for char in str(text):
-        if unicodedata.category(char)[0] == "C":
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    result = "".join(out)
-    return result if len(result) <= limit else result[: limit - 1] + "…"
-
-
-def error(message: str) -> None:
-    """One error line on stderr."""
-    print(f"bwtui: {message}", file=sys.stderr)
-
-
-def table(rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns separated by two spaces."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
-    )
-
-
-def find_account(config: Config, name: str, config_path: Path) -> AccountConfig:
-    """The named account, or a ConfigError that says how to add it."""
-    for account in config.accounts:
-        if account.name == name:
-            return account
-    known = ", ".join(a.name for a in config.accounts) or "none yet"
-    raise ConfigError.at(
-        config_path, None, f"no account named {name!r} in the config (accounts: {known})",
-        f"add it first: bwtui account add {name} --provider hivelocity|altostrat",
-    )
-
-
-# --- checking a token against the provider ------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """Whether the provider accepted a token; ``detail`` is for humans (never holds the token)."""
-
-    ok: bool
-    detail: str
-
-
-Checker = Callable[[AccountConfig, str], Awaitable[CheckResult]]
-
-
-async def check_token(account: AccountConfig, token: str) -> CheckResult:
-    """Ask the provider's list endpoint whether it accepts ``token``."""
-    from bwtui.model import ProviderError
-
-    try:
-        from bwtui.providers import make_client
-        from bwtui.runtime import client_settings
-    except ImportError:
-        return CheckResult(False, "cannot check: the provider clients are not installed")
-    try:
-        client = make_client(account.provider, account.name, token, **client_settings(account))
-    except ValueError as exc:
-        return CheckResult(False, f"could not be checked ({safe_text(secrets._redact(str(exc), token))})")
-    try:
-        async with asyncio.timeout(CHECK_TIMEOUT_S):
-            resources = await client.list_resources()
-    except ProviderError as exc:
-        what = "rejected the token" if exc.kind.value in ("auth", "forbidden") else "could not be checked"
-        message = secrets._redact(exc.message, token)
-        return CheckResult(False, f"{what} ({exc.kind.value}: {safe_text(message)})")
-    except TimeoutError:
-        return CheckResult(False, f"could not be checked (no answer within {CHECK_TIMEOUT_S:g} s)")
-    except Exception as exc:  # a bug in a client must not become a traceback that could hold the token
-        return CheckResult(False, f"could not be checked ({type(exc).__name__})")
-    finally:
-        try:
-            await client.aclose()
-        except Exception:  # closing must never mask the result
-            pass
-    return CheckResult(True, f"accepted ({len(resources)} resources)")
+NAME_MAX = 300
 
 
 def _run_checks(pairs: list[tuple[AccountConfig, str]]) -> list[CheckResult]:
-    checker: Checker = globals()["check_token"]  # looked up at call time so tests can replace it
+    """Check every (account, token) pair at once with ``check_token`` (tests replace it here)."""
+    checker = check_token
 
     async def main() -> list[CheckResult]:
         return list(await asyncio.gather(*(checker(account, token) for account, token in pairs)))
 
     return asyncio.run(main())
-
-
-# --- reading a token from the user --------------------------------------------------------------
-
-
-class TokenInputError(ValueError):
-    """The entered token is unusable (message never contains it)."""
-
-
-def clean_token(raw: str) -> str:
-    """Trim one trailing newline; reject empty, whitespace-only or multi-line input."""
-    if raw.endswith("\r\n"):
-        raw = raw[:-2]
-    elif raw.endswith("\n"):
-        raw = raw[:-1]
-    if not raw.strip():
-        raise TokenInputError("the token is empty")
-    if raw != raw.strip():
-        raise TokenInputError("the token starts or ends with spaces; paste only the token")
-    if any(unicodedata.category(c)[0] == "C" for c in raw):
-        raise TokenInputError("the token contains a line break or control character; paste only the token")
-    return raw
 
 
 def read_token(account: AccountConfig, *, from_stdin: bool) -> str:
@@ -244,17 +126,17 @@ def _cmd_status(args: argparse.Namespace) -> int:
     checks: dict[str, CheckResult] = {}
     if args.check:
         pairs = [(account, result.token) for account, result in resolved if result.token]
-        for (account, _token), check in zip(pairs, _run_checks(pairs)):
-            checks[account.name] = check
+        for (account, _token), result_of_check in zip(pairs, _run_checks(pairs), strict=True):
+            checks[account.name] = result_of_check
     header = ["ACCOUNT", "PROVIDER", "TOKEN"] + (["CHECK"] if args.check else [])
     rows = [header]
     problems: list[str] = []
     status = EXIT_OK
     for account, result in resolved:
-        row = [safe_text(account.name), account.provider, result.source or "none"]
+        row = [safe_text(account.name, max_len=NAME_MAX), account.provider, result.source or "none"]
         if result.token is None:
             status = EXIT_FAILED
-            problems.append(safe_text(result.problem or "no token", limit=1000))
+            problems.append(safe_text(result.problem or "no token", max_len=1000))
         if args.check:
             check = checks.get(account.name)
             if check is None:
@@ -263,7 +145,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
                 row.append(check.detail if check.ok else "FAILED")
                 if not check.ok:
                     status = EXIT_FAILED
-                    problems.append(f"{safe_text(account.name)}: the provider {check.detail}")
+                    problems.append(f"{safe_text(account.name, max_len=NAME_MAX)}: the provider {check.detail}")
         rows.append(row)
     print(table(rows))
     if problems:

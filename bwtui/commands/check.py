@@ -22,8 +22,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bwtui.billing import BillingFigures
+from bwtui.commands.common import add_config_option, poll_for
 from bwtui.config import Thresholds
+from bwtui.exits import ConfigProblem, UsageError
 from bwtui.model import ResourceState
+from bwtui.text import printable
 from bwtui.thresholds import Evaluation, Level, evaluate, worst
 
 MAX_LISTED = 5
@@ -59,7 +62,7 @@ class CheckResult:
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f|]")
 
 
-def safe_text(text: str) -> str:
+def plugin_text(text: str) -> str:
     """Untrusted text fit for the one plugin line: no control characters, no ``|``."""
     return _UNSAFE.sub("?", text)
 
@@ -138,7 +141,7 @@ def evaluate_check(
             problems.append((evaluation.level, f"{who}: {', '.join(evaluation.reasons)}"))
     perfdata = tuple(p for item, _ in judged for p in perfdata_for(item))
     if not judged and not problems:
-        return CheckResult(Level.UNKNOWN, safe_text(empty_reason))
+        return CheckResult(Level.UNKNOWN, plugin_text(empty_reason))
     level = worst(lv for lv, _ in problems) if problems else Level.OK
     total = len(judged)
     noun = "resource" if total == 1 else "resources"
@@ -154,7 +157,7 @@ def evaluate_check(
     if len(problems) > max_listed:
         listed.append(f"+{len(problems) - max_listed} more")
     summary = f"{', '.join(counts)} of {total} {noun}; " + "; ".join(listed)
-    return CheckResult(level, safe_text(summary), perfdata)
+    return CheckResult(level, plugin_text(summary), perfdata)
 
 
 def with_cli_thresholds(
@@ -217,8 +220,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--demo", action="store_true", help="check the built-in simulated provider APIs"
     )
-    from bwtui.commands.common import add_config_option
-
     add_config_option(parser)
     parser.set_defaults(func=run)
 
@@ -228,10 +229,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = _check(args)
     except Exception as error:  # noqa: BLE001 - a plugin must answer UNKNOWN, not crash
-        from bwtui.text import printable
-
         message = getattr(error, "message", None) or str(error) or type(error).__name__
-        result = CheckResult(Level.UNKNOWN, safe_text(printable(str(message))[:300]))
+        result = CheckResult(Level.UNKNOWN, plugin_text(printable(str(message))[:300]))
     sys.stdout.write(result.line + "\n")
     return result.exit_code
 
@@ -260,16 +259,13 @@ def _check(args: argparse.Namespace) -> CheckResult:
     critical = _parse_rate(getattr(args, "critical", None), "--critical")
     if warning is not None and critical is not None and warning > critical:
         raise _Unknown("--warning is above --critical; make the warning level the lower one")
-    from bwtui.commands.common import CommandError, ConfigProblem
-    from bwtui.oneshot import poll_once
-
     account = getattr(args, "account", None)
     resource_id = getattr(args, "resource", None)
     try:
-        shot = poll_once(args, only_account=account)
+        shot = poll_for(args, only_account=account)
     except ConfigProblem as error:
         raise _Unknown(f"config: {error}") from None
-    except CommandError as error:
+    except UsageError as error:
         raise _Unknown(str(error)) from None
     if shot.history_problem is not None:
         print(f"bwtui: {shot.history_problem}", file=sys.stderr)

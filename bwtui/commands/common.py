@@ -1,47 +1,87 @@
-"""Helpers shared by sub-commands: config loading with friendly errors, account runtimes."""
+"""What every sub-command shares: the one ``--config`` option, config loading with friendly
+errors, and printing (an error line, a plain table).
+
+Exit codes, :class:`~bwtui.exits.UsageError` and the not-a-terminal message live in
+:mod:`bwtui.exits`, below the command line, so the monitor and ``oneshot`` use them without
+importing anything from ``bwtui.commands``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bwtui.config import Config
+from bwtui.config import AccountConfig, Config, ConfigError
+from bwtui.exits import EXIT_USAGE, ConfigProblem
 
-EXIT_OK = 0
-EXIT_FAILURES = 3
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from bwtui.oneshot import OneShot
 
-
-class CommandError(Exception):
-    """A usage or config problem: printed as one line on stderr, exit code 2."""
+CONFIG_HELP = "config file (default: $BWTUI_CONFIG, else the user config dir's bwtui/config.toml)"
 
 
-class ConfigProblem(CommandError):
-    """The config file could not be used (its message names the file, line and fix)."""
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """``--config PATH`` on ``parser``; given at any level (``bwtui --config X auth status`` or
+    ``bwtui auth status --config X``), it is read back with :func:`config_arg`."""
+    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
+
+
+def config_arg(args: argparse.Namespace) -> str | None:
+    """The ``--config`` value from whichever parser level it was given at (None: not given)."""
+    value = getattr(args, "config", None)
+    return str(value) if value else None
 
 
 def load_config_for(args: argparse.Namespace) -> Config:
-    """Load the config named by ``--config`` (or found by discovery); raise CommandError."""
-    from bwtui.config import ConfigError, load_config
+    """Load the config named by ``--config`` (or found by discovery); raise ConfigProblem."""
+    from bwtui.config import load_config
 
-    path = Path(args.config).expanduser() if getattr(args, "config", None) else None
+    value = config_arg(args)
+    path = Path(value).expanduser() if value else None
     try:
         return load_config(path)
     except ConfigError as error:
         raise ConfigProblem(str(error)) from None
 
 
+def error(message: str) -> None:
+    """One error line on stderr."""
+    print(f"bwtui: {message}", file=sys.stderr)
+
+
 def fail(message: str) -> int:
     """Print a usage/config error and return exit code 2."""
-    print(f"bwtui: {message}", file=sys.stderr)
+    error(message)
     return EXIT_USAGE
 
 
-def add_config_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        default=argparse.SUPPRESS,
-        help="config file (default: $BWTUI_CONFIG, else the user config dir's bwtui/config.toml)",
+def table(rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
     )
+
+
+def find_account(config: Config, name: str, config_path: Path) -> AccountConfig:
+    """The named account, or a ConfigError that says how to add it."""
+    for account in config.accounts:
+        if account.name == name:
+            return account
+    known = ", ".join(a.name for a in config.accounts) or "none yet"
+    raise ConfigError.at(
+        config_path, None, f"no account named {name!r} in the config (accounts: {known})",
+        f"add it first: bwtui account add {name} --provider hivelocity|altostrat",
+    )
+
+
+def poll_for(args: argparse.Namespace, *, only_account: str | None = None) -> OneShot:
+    """One poll of the demo (``--demo``) or of the config's accounts; raises UsageError."""
+    from bwtui.oneshot import poll_demo_once, poll_once
+
+    if getattr(args, "demo", False):
+        return poll_demo_once(only_account=only_account)
+    return poll_once(load_config_for(args), only_account=only_account)

@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bwtui.commands.common import fail
+from bwtui.exits import EXIT_FAILED, EXIT_OK
 from bwtui.history import ExportRow, HistoryUnavailable
 from bwtui.periods import iso_utc
 
@@ -129,7 +131,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, *, now: float | None = None) -> int:
-    from bwtui.commands.common import EXIT_FAILURES, EXIT_OK, fail
     from bwtui.history import default_history_path, open_history
 
     now = time.time() if now is None else now
@@ -149,7 +150,7 @@ def run(args: argparse.Namespace, *, now: float | None = None) -> int:
         store, problem = open_history(path, auto_compact=False)
         if store is None:
             print(f"bwtui: {problem}", file=sys.stderr)
-            return EXIT_FAILURES
+            return EXIT_FAILED
     else:
         print(f"bwtui: no history yet at {path}; nothing to export", file=sys.stderr)
     try:
@@ -167,10 +168,10 @@ def run(args: argparse.Namespace, *, now: float | None = None) -> int:
         return EXIT_OK
     except OSError as error:
         print(f"bwtui: cannot write {args.output or 'stdout'}: {error.strerror}", file=sys.stderr)
-        return EXIT_FAILURES
+        return EXIT_FAILED
     except HistoryUnavailable as error:  # the file went bad while reading it
         print(f"bwtui: {error}", file=sys.stderr)
-        return EXIT_FAILURES
+        return EXIT_FAILED
     finally:
         if store is not None:
             store.close()

@@ -7,7 +7,8 @@ import os
 import stat
 
 from bwtui import paths
-from bwtui.commands.auth import EXIT_OK, add_config_option, config_arg
+from bwtui.commands.common import add_config_option, config_arg
+from bwtui.exits import EXIT_OK
 
 _WHAT = ("config", "state", "data", "tokens")
 

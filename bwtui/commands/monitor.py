@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
-from bwtui.commands.common import CommandError, fail, load_config_for
+from bwtui.commands.common import config_arg, fail, load_config_for
+from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL, UsageError
 
-NOT_A_TERMINAL = (
-    "bwtui: the monitor needs a terminal (stdout is not a TTY).\n"
-    "For scripts and cron jobs use `bwtui status` (add --json or --csv)."
-)
+if TYPE_CHECKING:
+    from bwtui.history import HistoryStore
 
 
-def _open_history(demo: bool) -> tuple[Any, str | None]:
+def _open_history(demo: bool) -> tuple[HistoryStore | None, str | None]:
     """The history store (demo or real), or ``(None, problem)`` to run without it."""
     from bwtui.history import open_history
-
     from bwtui.paths import demo_history_file
 
     return open_history(demo_history_file() if demo else None)
@@ -27,18 +25,18 @@ def run(args: argparse.Namespace) -> int:
     """Start the monitor on the configured accounts, the demo, or the first-run screen."""
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         print(NOT_A_TERMINAL, file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         config = load_config_for(args)
-    except CommandError as error:
+    except UsageError as error:
         return fail(str(error))
-    from bwtui.demo import start_demo
+    from bwtui.demo import DemoEnv, start_demo
 
     theme = args.theme or config.theme
     ascii_mode = bool(args.ascii) if args.ascii is not None else config.ascii
     demo_size = args.demo_size or 12
 
-    def demo_factory():  # noqa: ANN202 - returns DemoEnv
+    def demo_factory() -> DemoEnv:
         return start_demo(speed=args.demo_speed, services=demo_size)
 
     from bwtui.ui.app import run_app
@@ -54,10 +52,9 @@ def run(args: argparse.Namespace) -> int:
             if history is not None:
                 history.close()
     from bwtui.paths import locate_config
-
-    config_path = locate_config(getattr(args, "config", None)).path
     from bwtui.runtime import build_runtimes
 
+    config_path = locate_config(config_arg(args)).path
     # On the first-run screen an account added with `a` keeps its history; if the user starts
     # the demo there instead, the app drops the store so simulated data never lands in it.
     first_run = not config.accounts

@@ -13,13 +13,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bwtui.commands.common import (
-    EXIT_FAILURES,
-    EXIT_OK,
-    CommandError,
-    add_config_option,
-    fail,
-)
+from bwtui.commands.common import add_config_option, fail, poll_for
+from bwtui.exits import EXIT_FAILED, EXIT_OK, UsageError
 from bwtui.model import ProviderError, ResourceState
 from bwtui.periods import iso_utc
 from bwtui.text import printable
@@ -197,7 +192,7 @@ def _clip(text: str, width: int) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         report = collect_report(args)
-    except CommandError as error:
+    except UsageError as error:
         return fail(str(error))
     if args.json:
         output = render_json(report)
@@ -206,15 +201,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         output = render_table(report)
     sys.stdout.write(output + ("" if output.endswith("\n") else "\n"))
-    return EXIT_FAILURES if report.failed else EXIT_OK
+    return EXIT_FAILED if report.failed else EXIT_OK
 
 
 def collect_report(args: argparse.Namespace) -> StatusReport:
     """Poll every account once (the demo's when ``--demo``) and build the report."""
     from bwtui.billing import billing_json
-    from bwtui.oneshot import poll_once
 
-    shot = poll_once(args)
+    shot = poll_for(args)
     if shot.history_problem:
         print(
             f"bwtui: running without history ({shot.history_problem}); Altostrat rates need it",

@@ -26,9 +26,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, RadioButton, RadioSet, Static
 
 from bwtui import config_edit, secrets
-from bwtui.commands.auth import Checker, CheckResult, TokenInputError, check_token, clean_token
 from bwtui.config import AccountConfig, Config, ConfigError, account_name_problem, base_url_problem, env_key
-from bwtui.ui.format import safe_text
+from bwtui.text import safe_text
+from bwtui.token_check import Checker, CheckResult, TokenInputError, check_token, clean_token
 
 DEFAULT_BASE_URLS: Mapping[str, str] = {
     "hivelocity": "https://core.hivelocity.net/api/v2",

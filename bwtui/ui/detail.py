@@ -19,21 +19,10 @@ from textual_plotext import PlotextPlot
 from bwtui.hints import fix_hint
 from bwtui.model import ResourceState, Series
 from bwtui.model import Period
-from bwtui.ui.format import (
-    ALERT_MARKS,
-    ALERT_STYLES,
-    STATUS_STYLES,
-    STATUS_WORDS,
-    compact_rate,
-    format_bytes,
-    format_rate,
-    format_time,
-    glyph,
-    safe_text,
-    sparkline,
-    stats,
-)
-from bwtui.ui.store import Key, UiStore
+from bwtui.text import safe_text
+from bwtui.session.format import compact_rate, format_bytes, format_rate, format_time, sparkline, stats
+from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, STATUS_WORDS, glyph
+from bwtui.session.store import Key, MonitorStore
 
 PERIOD_TITLES = {Period.DAY: "last 24 hours", Period.WEEK: "last 7 days", Period.MONTH: "last 30 days"}
 _PERIOD_X = {Period.DAY: (3600.0, "hours ago"), Period.WEEK: (86400.0, "days ago"),
@@ -179,7 +168,7 @@ class ResourceDetail(Vertical):
 
     def __init__(
         self,
-        store: UiStore,
+        store: MonitorStore,
         *,
         ascii_only: bool = False,
         now: Callable[[], float],

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from bwtui.ui.format import safe_text
+from bwtui.demo import DemoEnv
+from bwtui.text import safe_text
+
+DemoFactory = Callable[[], DemoEnv]
 
 
 def first_run_text(config_path: Path | None) -> Text:
@@ -57,18 +63,27 @@ def first_run_text(config_path: Path | None) -> Text:
 
 
 class FirstRunScreen(Screen[None]):
-    """Shown instead of the monitor when no account exists."""
+    """Shown instead of the monitor when no account exists; ``d`` starts the demo here."""
+
+    class DemoReady(Message):
+        """The demo's simulated accounts are up: the app polls them from now on."""
+
+        def __init__(self, env: DemoEnv) -> None:
+            super().__init__()
+            self.env = env
 
     BINDINGS = [
-        Binding("d", "app.start_demo", "Start the demo", id="first-run-demo"),
+        Binding("d", "start_demo", "Start the demo", id="first-run-demo"),
         Binding("a", "app.add_account", "Add account", id="first-run-add-account"),
         Binding("q", "app.quit", "Quit", id="first-run-quit"),
         Binding("question_mark", "app.help", "Help", id="first-run-help"),
     ]
 
-    def __init__(self, config_path: Path | None = None) -> None:
+    def __init__(self, config_path: Path | None = None, demo_factory: DemoFactory | None = None) -> None:
         super().__init__()
         self.config_path = config_path
+        self.demo_factory = demo_factory
+        self._demo_starting = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="first-run-body"):
@@ -81,3 +96,24 @@ class FirstRunScreen(Screen[None]):
         self.query_one("#first-run-status", Static).update(
             Text(safe_text(message), style="bold red" if error else "bold")
         )
+
+    def action_start_demo(self) -> None:
+        """d: start the simulated accounts (in a thread: the simulator takes a moment)."""
+        if self.demo_factory is None:
+            self.set_status("The demo is not available here.", error=True)
+            return
+        if self._demo_starting:
+            return
+        self._demo_starting = True
+        self.set_status("Starting the demo…")
+        self.run_worker(self._start_demo(self.demo_factory), name="demo", group="demo",
+                        exit_on_error=False)
+
+    async def _start_demo(self, factory: DemoFactory) -> None:
+        try:
+            env = await asyncio.to_thread(factory)
+        except Exception as error:  # noqa: BLE001 - shown here, the app keeps running
+            self._demo_starting = False
+            self.set_status(f"The demo could not start: {error}", error=True)
+            return
+        self.post_message(self.DemoReady(env))

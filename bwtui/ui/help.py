@@ -1,4 +1,5 @@
-"""The help screen: every key, the status glyphs, and where the data comes from."""
+"""The help screen (every key, the status glyphs, where the data comes from) and the command
+palette's entries (every action by name)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from bwtui.ui.format import STATUS_GLYPHS, STATUS_STYLES, STATUS_WORDS
+from bwtui.session.status import STATUS_GLYPHS, STATUS_STYLES, STATUS_WORDS
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("↑ ↓  j k", "move in the sidebar or the overview"),
@@ -26,6 +27,23 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("ctrl+p", "command palette: every action by name"),
     ("q", "quit"),
 )
+
+# The command palette (ctrl+p): title, help line, and the app action it runs (as in a Binding).
+PALETTE: tuple[tuple[str, str, str], ...] = (
+    ("Overview / detail", "Toggle the overview of every resource (o)", "toggle_overview"),
+    ("Refresh now", "Poll the selected resource now (r)", "refresh"),
+    ("Refresh everything", "Poll every resource now (R)", "refresh_all"),
+    ("Pause / resume polling", "Stop or restart polling (p)", "toggle_pause"),
+    ("Bits / bytes", "Show rates in bit/s or B/s (b)", "toggle_units"),
+    ("Period: day", "Chart the last 24 hours (1)", "period('day')"),
+    ("Period: week", "Chart the last 7 days (2)", "period('week')"),
+    ("Period: month", "Chart the last 30 days (3)", "period('month')"),
+    ("Filter by name", "Show only resources whose name matches (/)", "filter"),
+    ("Sort overview", "Sort by out rate, in rate or name (s)", "cycle_sort"),
+    ("Help", "Keys and status glyphs (? or F1)", "help"),
+    ("Add account", "Add a provider account; the key is checked first (a)", "add_account"),
+)
+DEMO_COMMAND = ("Start the demo", "Simulated accounts (d)", "start_demo")
 
 
 def help_text(*, ascii_only: bool = False) -> Text:

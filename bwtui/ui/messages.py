@@ -1,68 +1,77 @@
-"""Textual messages that carry poller events (bwtui.events) to the widgets.
+"""Textual messages that carry events from the data source to the app's loop.
 
-The poller calls ``on_event`` on the app's loop; the app posts one of these messages, and the
-handlers update only what changed. Dispatch is by event class name so this module does not
-depend on the poller's import graph.
+The source calls the app's sink, possibly on the poller's thread; the sink posts one of these
+(``post_message`` is thread-safe) and the app hands the event to the session on its own loop.
+Each event class has its own message class, so handlers and tests (``message_hook``) can tell
+them apart; :func:`to_message` picks it by the event's class.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.message import Message
+
+from bwtui.events import (
+    AccountFailed,
+    AccountListed,
+    PollerPaused,
+    PollEvent,
+    RateLimitUpdated,
+    ResourceUpdated,
+    SeriesUpdated,
+)
 
 
 class PollMessage(Message):
-    """Base class: one poller event (``event`` is the original, untouched)."""
+    """Base class: one poll event (``event`` is the original, untouched)."""
 
-    def __init__(self, event: Any) -> None:
+    def __init__(self, event: PollEvent) -> None:
         super().__init__()
         self.event = event
 
 
 class AccountListedMessage(PollMessage):
-    """An account's resource list arrived (``event.account``, ``event.resources``)."""
+    """An account's resource list arrived."""
 
 
 class AccountFailedMessage(PollMessage):
-    """An account could not be listed (``event.account``, ``event.error``)."""
+    """An account could not be listed."""
 
 
 class ResourceUpdatedMessage(PollMessage):
-    """A resource's state changed (``event.state``: a ResourceState snapshot)."""
+    """A resource's state changed."""
 
 
 class SeriesUpdatedMessage(PollMessage):
-    """A chart series arrived (``event.key``, ``event.period``, ``event.series``)."""
+    """A chart series arrived."""
 
 
 class RateLimitUpdatedMessage(PollMessage):
-    """An account's rate-limit figures changed (``event.account``, ``event.rate_limit``)."""
+    """An account's rate-limit figures changed."""
 
 
 class PollerPausedMessage(PollMessage):
-    """Polling was paused or resumed (``event.paused``)."""
+    """Polling was paused or resumed."""
 
 
-class PollerCrashedMessage(Message):
-    """The poller task itself died; the app keeps running and says so."""
+class SourceFailedMessage(Message):
+    """The data source itself died; the app keeps running and says so."""
 
     def __init__(self, error: BaseException) -> None:
         super().__init__()
         self.error = error
 
 
-_BY_EVENT_NAME: dict[str, type[PollMessage]] = {
-    "AccountListed": AccountListedMessage,
-    "AccountFailed": AccountFailedMessage,
-    "ResourceUpdated": ResourceUpdatedMessage,
-    "SeriesUpdated": SeriesUpdatedMessage,
-    "RateLimitUpdated": RateLimitUpdatedMessage,
-    "PollerPaused": PollerPausedMessage,
+_BY_EVENT: dict[type[PollEvent], type[PollMessage]] = {
+    AccountListed: AccountListedMessage,
+    AccountFailed: AccountFailedMessage,
+    ResourceUpdated: ResourceUpdatedMessage,
+    SeriesUpdated: SeriesUpdatedMessage,
+    RateLimitUpdated: RateLimitUpdatedMessage,
+    PollerPaused: PollerPausedMessage,
 }
 
 
-def to_message(event: Any) -> PollMessage | None:
-    """The message for a poller event, or None for an event the UI does not show."""
-    message_type = _BY_EVENT_NAME.get(type(event).__name__)
+def to_message(event: PollEvent) -> PollMessage | None:
+    """The message for a poll event, or None for an event the app does not show."""
+    message_type = _BY_EVENT.get(type(event))
     return None if message_type is None else message_type(event)

@@ -22,18 +22,10 @@ from textual.widgets.data_table import ColumnKey, RowKey
 
 from bwtui.model import ResourceState
 from bwtui.model import Period
-from bwtui.ui.format import (
-    ALERT_MARKS,
-    ALERT_STYLES,
-    STATUS_STYLES,
-    format_bytes,
-    format_money,
-    format_rate,
-    glyph,
-    safe_text,
-    sparkline,
-)
-from bwtui.ui.store import Key, UiStore
+from bwtui.text import safe_text
+from bwtui.session.format import format_bytes, format_money, format_rate, sparkline
+from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph
+from bwtui.session.store import Key, MonitorStore
 
 SPARK_WIDTH = 15
 SORT_DEBOUNCE_S = 0.5  # a re-sort waits this long for a burst of updates to end
@@ -117,7 +109,7 @@ class OverviewTable(DataTable[Text]):
 
     def __init__(
         self,
-        store: UiStore,
+        store: MonitorStore,
         *,
         ascii_only: bool = False,
         billing: Callable[[ResourceState], Any] | None = None,

@@ -14,8 +14,10 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from bwtui.model import Resource
-from bwtui.ui.format import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, format_rate, glyph, safe_text
-from bwtui.ui.store import Key, UiStore
+from bwtui.text import safe_text
+from bwtui.session.format import format_rate
+from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph
+from bwtui.session.store import Key, MonitorStore
 
 NodeData = tuple[str, Any]  # ("account", name) or ("resource", key)
 
@@ -30,7 +32,7 @@ class ResourceTree(Tree[NodeData]):
         Binding("k", "cursor_up", "Up", show=False, id="tree-up"),
     ]
 
-    def __init__(self, store: UiStore, *, ascii_only: bool = False, **kwargs: Any) -> None:
+    def __init__(self, store: MonitorStore, *, ascii_only: bool = False, **kwargs: Any) -> None:
         super().__init__("accounts", **kwargs)
         self.show_root = False
         self.guide_depth = 2
@@ -119,6 +121,10 @@ class ResourceTree(Tree[NodeData]):
         self._tree_lines  # noqa: B018 - builds the lines so the node knows its line number
         self.move_cursor(node)
         return True
+
+    def has_account(self, name: str) -> bool:
+        """Whether the account has a node (it may be filtered out, or not known yet)."""
+        return name in self._account_nodes
 
     def first_resource(self) -> Key | None:
         """The first resource in tree (config) order."""

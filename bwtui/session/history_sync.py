@@ -1,21 +1,27 @@
-"""Between the poller's events and the history store: what to write, what to seed, what to chart.
+"""Between poll events and the history store: what to write and when, what to seed, what to chart.
 
-Plain Python (no Textual). The app collects new data here on the UI thread (cheap dict work),
-drains it every few seconds, and hands the batch to a thread that calls the store; loading the
-seed at start and a chart from history also run in threads. Nothing here blocks on SQLite unless
-called from such a thread.
+Plain Python (no Textual). New data is collected here on the event loop (cheap dict work);
+:class:`HistorySync` says when a write is due (at most every ``flush_s``, coalesced), hands out
+the batch, and a thread writes it. Loading the seed at start and a chart from history also run
+in threads. Nothing here blocks on SQLite unless called from such a thread: the functions and
+methods that do say so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from bwtui.model import Reading, ResourceState, Sample, Series
-from bwtui.model import Period
+from bwtui.history import HistoryStore
+from bwtui.model import Period, Reading, Resource, ResourceState, Sample, Series
 
 Key = tuple[str, str]
+# What the poller is primed with: a resource's stored samples and its last totals reading.
+HistorySeed = Callable[[Resource], tuple[Sequence[Sample], Reading | None]]
+Seeds = Mapping[Key, tuple[list[Sample], Reading | None]]
+
+HISTORY_FLUSH_S = 5.0  # new data is written to the history store at most this often
 
 SEED_SPAN_S = 2 * 86400.0  # what the poller keeps in memory: two days
 SEED_MAX_POINTS = 576  # 2 days of 5-minute points; denser (Altostrat) history is averaged
@@ -115,7 +121,7 @@ class HistoryBuffer:
 
 
 # ----- run these in a thread -------------------------------------------------------------------
-def write_batch(history: Any, batch: Batch) -> None:
+def write_batch(history: HistoryStore, batch: Batch) -> None:
     """One ``add_batch`` for the samples, then the readings (raises HistoryUnavailable)."""
     if batch.samples:
         history.add_batch(batch.samples)
@@ -124,7 +130,7 @@ def write_batch(history: Any, batch: Batch) -> None:
 
 
 def load_seeds(
-    history: Any, accounts: Iterable[str], now: float
+    history: HistoryStore, accounts: Iterable[str], now: float
 ) -> dict[Key, tuple[list[Sample], Reading | None]]:
     """Per stored resource of these accounts: the last two days of samples and the last reading."""
     wanted = set(accounts)
@@ -139,7 +145,7 @@ def load_seeds(
     return seeds
 
 
-def load_chart(history: Any, key: Key, period: Period, now: float) -> Series | None:
+def load_chart(history: HistoryStore, key: Key, period: Period, now: float) -> Series | None:
     """A chart series for ``period`` from stored samples (None when there are too few)."""
     samples = history.samples(
         key, since=now - PERIOD_SPAN_S[period], until=now, max_points=CHART_MAX_POINTS
@@ -157,10 +163,102 @@ def load_chart(history: Any, key: Key, period: Period, now: float) -> Series | N
     return Series(step_s=step_s, samples=tuple(with_gaps))
 
 
-def seed_function(seeds: Mapping[Key, tuple[list[Sample], Reading | None]]) -> Any:
+def seed_function(seeds: Seeds) -> HistorySeed:
     """A poller ``history_seed``: a dictionary lookup, no SQLite on the event loop."""
 
-    def seed(resource: Any) -> tuple[list[Sample], Reading | None]:
+    def seed(resource: Resource) -> tuple[Sequence[Sample], Reading | None]:
         return seeds.get(resource.key, ([], None))
 
     return seed
+
+
+class HistorySync:
+    """The history store as the monitor uses it: buffer, flush policy, seed, and off-switch.
+
+    ``store`` is None when there is no history (none opened, the demo, or it failed): then
+    nothing is buffered and nothing is due. Call the ``note_*`` methods, ``take_batch`` and
+    ``apply_seeds`` on the event loop; ``write`` and ``chart`` block (run them in a thread).
+    """
+
+    def __init__(self, store: HistoryStore | None, *, flush_s: float = HISTORY_FLUSH_S) -> None:
+        self._store = store
+        self.flush_s = flush_s
+        self._buffer = HistoryBuffer()
+        self._armed = False  # a write is due: the owner has been told when
+        self._seed: HistorySeed | None = None
+
+    @property
+    def store(self) -> HistoryStore | None:
+        return self._store
+
+    @property
+    def seed(self) -> HistorySeed | None:
+        """The poller's seed once loaded (None before, or without history)."""
+        return self._seed
+
+    @property
+    def needs_seed(self) -> bool:
+        return self._store is not None and self._seed is None
+
+    async def load_seed(self, accounts: Iterable[str], now: float) -> None:
+        """Read these accounts' stored samples and readings in a thread; raises what the store raises."""
+        store = self._store
+        if store is None:
+            return
+        seeds = await asyncio.to_thread(load_seeds, store, list(accounts), now)
+        self.apply_seeds(seeds)
+
+    def apply_seeds(self, seeds: Seeds) -> None:
+        """What the store already holds is never written again; the poller starts from it."""
+        for key, (samples, reading) in seeds.items():
+            self._buffer.mark_stored(key, samples, reading)
+        self._seed = seed_function(seeds)
+
+    def note_state(self, state: ResourceState, *, store_readings: bool) -> float | None:
+        """Buffer what is new in ``state``; returns in how many seconds to write, when newly due."""
+        if self._store is None:
+            return None
+        return self._due(self._buffer.note_state(state, store_readings=store_readings))
+
+    def note_series(self, key: Key, period: Period, series: Series | None) -> float | None:
+        """Buffer a provider series' new points; returns in how many seconds to write, when newly due."""
+        if self._store is None:
+            return None
+        return self._due(self._buffer.note_series(key, period, series))
+
+    def _due(self, added: bool) -> float | None:
+        if not added or self._armed:
+            return None
+        self._armed = True
+        return self.flush_s
+
+    def take_batch(self) -> Batch | None:
+        """Everything pending, to hand to :meth:`write` in a thread (None: nothing to write)."""
+        self._armed = False
+        if self._store is None or not self._buffer:
+            return None
+        return self._buffer.drain()
+
+    def write(self, batch: Batch) -> None:
+        """Write one batch (blocks; raises HistoryUnavailable or worse)."""
+        if self._store is not None:
+            write_batch(self._store, batch)
+
+    def wants_chart(self, has_series: bool) -> bool:
+        """Whether a chart from history is worth loading (history on, no provider series)."""
+        return self._store is not None and not has_series
+
+    def chart(self, key: Key, period: Period, now: float) -> Series | None:
+        """A chart series from stored samples (blocks; None without history or data)."""
+        if self._store is None:
+            return None
+        return load_chart(self._store, key, period, now)
+
+    def turn_off(self) -> bool:
+        """Stop using the store (it failed, or the demo started); True if it was on."""
+        if self._store is None:
+            return False
+        self._store = None
+        self._buffer = HistoryBuffer()
+        self._armed = False
+        return True

@@ -1,18 +1,17 @@
-"""What the UI knows: accounts, resource states and chart series, fed by poller events.
+"""What the monitor knows: accounts, resource states and chart series, fed by poll events.
 
 Plain Python (no Textual) so the status logic is testable on its own. Every ``apply_*`` method
-returns whether something visible changed, so widgets refresh only then.
+returns whether something visible changed, so views redraw only then. Fed by
+:class:`~bwtui.session.core.MonitorSession`; read by every view.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
-from bwtui.model import ErrorKind, ProviderError, RateLimit, Resource, ResourceState, Series
-from bwtui.model import Period
-from bwtui.ui.format import worst
+from bwtui.model import ErrorKind, Period, ProviderError, RateLimit, Resource, ResourceState, Series
+from bwtui.session.status import worst
 
 _FAILING = ("error", "rate_limited")
 
@@ -23,7 +22,7 @@ HISTORY_LIMIT = 288  # bounded in-memory points a resource keeps for its sparkli
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """A resource's threshold level as the UI marks it: ``warning`` or ``critical``, with reasons."""
+    """A resource's threshold level as views mark it: ``warning`` or ``critical``, with reasons."""
 
     level: str
     reasons: tuple[str, ...] = ()
@@ -31,7 +30,7 @@ class Alert:
 
 @dataclass(slots=True)
 class AccountView:
-    """One account as the UI shows it."""
+    """One account as views show it."""
 
     name: str
     provider: str
@@ -42,7 +41,7 @@ class AccountView:
     listed: bool = False
 
 
-class UiStore:
+class MonitorStore:
     """Accounts, resource states and series, with the status of each for the glyphs."""
 
     def __init__(self) -> None:
@@ -101,10 +100,10 @@ class UiStore:
             self._failing.discard(key)
         return status
 
-    def apply_failed(self, account: str, error: ProviderError | Any) -> bool:
+    def apply_failed(self, account: str, error: ProviderError) -> bool:
         view = self.accounts.setdefault(account, AccountView(account, "?"))
-        message = getattr(error, "message", None) or str(error)
-        kind = getattr(getattr(error, "kind", None), "value", None) or "error"
+        message = error.message or str(error)
+        kind = error.kind.value or "error"
         changed = (view.error, view.error_kind) != (message, kind)
         view.error, view.error_kind = message, kind
         return changed

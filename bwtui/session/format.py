@@ -1,6 +1,7 @@
-"""Text formatting for the TUI: rates, byte totals, times, safe display of untrusted text, sparklines.
+"""Figures as text for any screen: rates, byte totals, money, times, ages, sparklines.
 
-Pure functions (no Textual import) so they are cheap to test. SI units throughout (k = 1000).
+Pure functions (no Textual) so they are cheap to test and shared by every view. SI units
+throughout (k = 1000). Untrusted text goes through :func:`bwtui.text.safe_text`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bwtui import units
-from bwtui.text import printable
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 SPARK_BARS_ASCII = "_.-:=+*#"
@@ -25,17 +25,6 @@ def _finite(value: float | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
-
-def safe_text(value: object, *, max_len: int | None = None) -> str:
-    """Untrusted text made harmless for a terminal: control characters become ``\\xNN``.
-
-    The result still has to be shown as plain text (``Text(s)``/``Content(s)``), never as markup.
-    """
-    text = printable("" if value is None else str(value))
-    if max_len is not None and len(text) > max_len:
-        text = text[: max(0, max_len - 1)] + "…"
-    return text
 
 
 def format_rate(bps: float | None, *, bytes_mode: bool = False) -> str:
@@ -152,47 +141,3 @@ def percentile(values: Sequence[float | None], pct: float) -> float | None:
         return None
     rank = max(1, math.ceil(pct / 100.0 * len(finite)))
     return finite[min(rank, len(finite)) - 1]
-
-
-# Status glyphs: (unicode, ascii fallback, css class). Order = severity for "worst of".
-STATUS_GLYPHS: dict[str, tuple[str, str]] = {
-    "pending": ("·", ".."),
-    "ok": ("●", "ok"),
-    "stale": ("◐", "st"),
-    "paused": ("‖", "||"),
-    "rate_limited": ("⧖", "RL"),
-    "error": ("✖", "ER"),
-}
-STATUS_WORDS: dict[str, str] = {
-    "pending": "waiting for first data",
-    "ok": "ok",
-    "stale": "stale (last good data shown)",
-    "paused": "polling paused",
-    "rate_limited": "rate-limited by the provider",
-    "error": "error",
-}
-STATUS_STYLES: dict[str, str] = {
-    "pending": "dim",
-    "ok": "green",
-    "stale": "yellow",
-    "paused": "dim",
-    "rate_limited": "magenta",
-    "error": "bold red",
-}
-_SEVERITY = ["pending", "ok", "paused", "stale", "rate_limited", "error"]
-
-
-def glyph(status: str, *, ascii_only: bool = False) -> str:
-    """The status glyph (or its two-letter ASCII fallback)."""
-    unicode_glyph, ascii_glyph = STATUS_GLYPHS.get(status, STATUS_GLYPHS["pending"])
-    return ascii_glyph if ascii_only else unicode_glyph
-
-
-def worst(statuses: Sequence[str]) -> str:
-    """The most severe status of several (an account's summary)."""
-    return max(statuses, key=_SEVERITY.index, default="pending")
-
-
-# Threshold marks (warning/critical): a style for the row and a mark that survives NO_COLOR.
-ALERT_STYLES: dict[str, str] = {"warning": "bold yellow", "critical": "bold reverse red"}
-ALERT_MARKS: dict[str, str] = {"warning": "!", "critical": "!!"}

@@ -1,0 +1,25 @@
+"""How a command ends: its exit code, the error that becomes exit 2, and shared last words.
+
+Modules below the command line (``oneshot``, the monitor) raise :class:`UsageError`; the
+command prints it as one line on stderr and returns :data:`EXIT_USAGE`. Nothing here imports
+more than the standard library.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USAGE = 2  # a usage or config error: nothing was done
+EXIT_FAILED = 3  # something failed (a token missing or rejected, an account not answering)
+
+NOT_A_TERMINAL = (
+    "bwtui: the monitor needs a terminal (stdout is not a TTY).\n"
+    "For scripts and cron jobs use `bwtui status` (add --json or --csv)."
+)
+
+
+class UsageError(Exception):
+    """A usage or config problem: printed as one line on stderr, exit code 2."""
+
+
+class ConfigProblem(UsageError):
+    """The config file could not be used (its message names the file, line and fix)."""

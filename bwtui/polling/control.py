@@ -1,0 +1,50 @@
+"""What a view may ask of a poller: a typed surface of plain method calls.
+
+:class:`~bwtui.poller.Poller` (on the caller's loop), :class:`~bwtui.polling.threaded.ThreadedPoller`
+(on its own thread) and the tests' fake poller satisfy these protocols structurally; nobody
+inherits from them. Every request is a wish, never a direct HTTP call: the poller fits it into
+its request budget.
+
+To stop, cancel the task that awaits :meth:`RunnablePoller.run` or call :meth:`PollerControl.stop`
+(the threaded poller then also closes its provider clients on its own loop).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bwtui.events import ResourceKey
+from bwtui.model import Period
+
+
+class PollerControl(Protocol):
+    """Requests from the user: what to poll first, which chart to keep fresh, refresh, pause."""
+
+    def prioritize(self, key: ResourceKey | None) -> None:
+        """Poll this resource first and never stretch its intervals (None: no preference)."""
+
+    def set_period(self, key: ResourceKey, period: Period) -> None:
+        """Keep this resource's chart series for ``period`` fresh."""
+
+    def refresh_now(self, key: ResourceKey | None = None) -> None:
+        """Poll this resource (None: every resource) as soon as the budget allows."""
+
+    def pause(self) -> None:
+        """Send no more requests until :meth:`resume`; announced with a ``PollerPaused`` event."""
+
+    def resume(self) -> None:
+        """Poll again; announced with a ``PollerPaused(False)`` event."""
+
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        """End polling; True when it ended (or was asked to) within ``timeout_s``.
+
+        ``Poller.stop`` is called on the poller's own loop and returns at once;
+        ``ThreadedPoller.stop`` waits for its thread, so call it off the caller's event loop.
+        """
+
+
+class RunnablePoller(PollerControl, Protocol):
+    """A poller that can be run: ``await run()`` polls until the awaiting task is cancelled."""
+
+    async def run(self) -> None:
+        """Poll until cancelled; a poller crash raises here."""
