@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pyte
+from isolation import DROPPED_PREFIXES, FAIL_KEYRING, home_dirs
 
 ENTER_ALT_SCREEN = b"\x1b[?1049h"
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"
@@ -43,7 +44,7 @@ _DROPPED_ENV = {
     "STY",
     "PYTEST_CURRENT_TEST",
 }
-_DROPPED_PREFIXES = ("BWTUI_", "TEXTUAL", "XDG_", "PYTHON_KEYRING")
+_DROPPED_PREFIXES = (*DROPPED_PREFIXES, "TEXTUAL", "PYTHON_KEYRING")
 
 
 # CSI sequences with a '<' or '=' prefix (kitty keyboard protocol pop/query) that pyte does not
@@ -65,18 +66,12 @@ def isolated_env(
         for key, value in os.environ.items()
         if key not in _DROPPED_ENV and not key.startswith(_DROPPED_PREFIXES)
     }
-    dirs = {
-        "HOME": root / "home",
-        "XDG_CONFIG_HOME": root / "config",
-        "XDG_DATA_HOME": root / "data",
-        "XDG_STATE_HOME": root / "state",
-        "XDG_CACHE_HOME": root / "cache",
-    }
+    dirs = home_dirs(root)
     for path in dirs.values():
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     env.update({key: str(path) for key, path in dirs.items()})
     env["TERM"] = term
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    env["PYTHON_KEYRING_BACKEND"] = FAIL_KEYRING
     env.setdefault("LANG", "C.UTF-8")
     if extra:
         env.update(extra)

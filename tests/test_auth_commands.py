@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
 import types
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.core
-import keyring.errors
 import pytest
-from keyring.backends import fail
 
 import bwtui.runtime  # noqa: F401 - imported before a test swaps bwtui.providers
 from bwtui import paths, secrets
@@ -23,6 +17,7 @@ from bwtui.commands import auth as auth_cmd
 from bwtui.commands import locate as locate_cmd
 from bwtui.config import AccountConfig, load_config
 from bwtui.model import ErrorKind, ProviderError
+from isolation import IsolatedHome
 from keyrings import MemoryKeyring
 
 ENV_TOKEN = "env-TOKEN-aaaa1111"
@@ -40,27 +35,6 @@ name = "vpn"
 provider = "altostrat"
 base_url = "http://127.0.0.1:9/altostrat"
 """
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for var, sub in (("XDG_CONFIG_HOME", "cfg"), ("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data")):
-        monkeypatch.setenv(var, str(tmp_path / sub))
-    for key in list(os.environ):
-        if key.startswith("BWTUI_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
-    keyring.set_keyring(fail.Keyring())
-    yield
-    secrets._hung_thread = None
-
-
-@pytest.fixture
-def memory_keyring() -> MemoryKeyring:
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    return backend
 
 
 @pytest.fixture
@@ -312,12 +286,12 @@ def test_config_errors_exit_2_with_file_line_and_fix(tmp_path: Path, capsys: pyt
 
 
 def test_locate_prints_the_files_in_use(config_file: Path, capsys: pytest.CaptureFixture[str],
-                                        tmp_path: Path) -> None:
+                                        isolated_home: IsolatedHome) -> None:
     code, out, _ = cli(["locate"], capsys)
     assert code == 0
     assert f"config file: {config_file} ($BWTUI_CONFIG; exists)" in out
-    assert f"state dir:   {tmp_path / 'state' / 'bwtui'}" in out
-    assert f"token file:  {tmp_path / 'cfg' / 'bwtui' / 'tokens.json'} (not created" in out
+    assert f"state dir:   {isolated_home.state / 'bwtui'}" in out
+    assert f"token file:  {isolated_home.config / 'bwtui' / 'tokens.json'} (not created" in out
     code, out, _ = cli(["--config", "/elsewhere.toml", "locate", "config"], capsys)
     assert out == "/elsewhere.toml\n"
     secrets.file_set("x", FILE_TOKEN)

@@ -226,9 +226,6 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeProviders:
         "bwtui.runtime.build_runtimes",
         lambda config: [AccountRuntime(a, None) for a in config.accounts],
     )
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("BWTUI_CONFIG", raising=False)
     (tmp_path / "config.toml").write_text(CONFIG)
     monkeypatch.chdir(tmp_path)
     return providers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,7 @@ from bwtui import paths
 from bwtui.config import ConfigError, load_config, parse_config_text
 from bwtui.config_edit import add_account, remove_account
 from bwtui.si import parse_si
-
-
-@pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for var, sub in (("XDG_CONFIG_HOME", "cfg"), ("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data")):
-        monkeypatch.setenv(var, str(tmp_path / sub))
-    for key in list(os.environ):
-        if key.startswith("BWTUI_"):
-            monkeypatch.delenv(key)
+from isolation import IsolatedHome
 
 
 def write(tmp_path: Path, text: str, name: str = "config.toml") -> Path:
@@ -160,10 +150,10 @@ def test_unsafe_base_urls_are_rejected(url: str) -> None:
     assert "pw@" not in str(caught.value).split("Fix:")[1]
 
 
-def test_missing_default_file_is_a_first_run(tmp_path: Path) -> None:
+def test_missing_default_file_is_a_first_run(tmp_path: Path, isolated_home: IsolatedHome) -> None:
     config = load_config(None)
     assert config.accounts == [] and config.path is None
-    assert paths.default_config_file() == tmp_path / "cfg" / "bwtui" / "config.toml"
+    assert paths.default_config_file() == isolated_home.config / "bwtui" / "config.toml"
 
 
 def test_missing_explicit_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

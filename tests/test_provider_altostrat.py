@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from test_provider_hivelocity import RecordingServer, Reply, json_reply, send
 
 from bwtui.model import ErrorKind, ProviderError, Resource
 from bwtui.providers import make_client
 from bwtui.providers.altostrat import AltostratClient
 from bwtui.model import Period
 from bwtui.simulator import Simulator, SimulatorConfig, faults, serve_in_thread
+from http_support import RecordingServer, Reply, json_reply, send
 
 TOKEN = "alto_sk_secret_456"
 INSTANCE = Resource("alto", "altostrat", "instance", "d290f1ee", "Primary VPN", "sjc")

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import keyring
-import keyring.core
 import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
-from keyring.backends import fail
 
 from bwtui import paths, secrets
 from keyrings import MemoryKeyring
@@ -41,22 +37,6 @@ class HangingKeyring(MemoryKeyring):
         self.calls += 1
         self.release.wait(30)
         return None
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
-    for key in list(os.environ):
-        if key.startswith("BWTUI_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # restored after the test
-    keyring.set_keyring(fail.Keyring())
-    yield
-    hung = secrets._hung_thread
-    if hung is not None:
-        hung.join(5)
-    secrets._hung_thread = None
 
 
 def use(backend: KeyringBackend) -> KeyringBackend:

@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from bwtui.cli import main
 from bwtui.simulator import Fault, Simulator, SimulatorConfig, serve_in_thread
@@ -27,27 +26,6 @@ ERROR_KINDS = {
     "timeout",
     "bad_response",
 }
-
-
-@pytest.fixture
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No real user config, keyring or history is touched."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    monkeypatch.delenv("BWTUI_CONFIG", raising=False)
-    for name in list(os.environ):
-        if name.startswith("BWTUI_TOKEN_"):
-            monkeypatch.delenv(name)
-    return tmp_path
-
-
-@pytest.fixture
-def simulator():
-    sim = Simulator(SimulatorConfig(seed=3, hivelocity_services=4, altostrat_instances=2))
-    with serve_in_thread(sim) as server:
-        yield sim, server
 
 
 def write_config(path: Path, server, sim) -> Path:
@@ -72,9 +50,9 @@ def run_status(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_status_json_follows_the_contract(isolated_env, simulator, capsys, monkeypatch):
+def test_status_json_follows_the_contract(tmp_path, simulator, capsys, monkeypatch):
     sim, server = simulator
-    config = write_config(isolated_env / "bwtui.toml", server, sim)
+    config = write_config(tmp_path / "bwtui.toml", server, sim)
     monkeypatch.setenv("BWTUI_TOKEN_HV_PROD", sim.config.hivelocity_token)
     monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
 
@@ -105,10 +83,10 @@ def test_status_json_follows_the_contract(isolated_env, simulator, capsys, monke
 
 
 def test_one_failing_resource_exits_3_and_the_rest_still_prints(
-    isolated_env, simulator, capsys, monkeypatch
+    tmp_path, simulator, capsys, monkeypatch
 ):
     sim, server = simulator
-    config = write_config(isolated_env / "bwtui.toml", server, sim)
+    config = write_config(tmp_path / "bwtui.toml", server, sim)
     monkeypatch.setenv("BWTUI_TOKEN_HV_PROD", sim.config.hivelocity_token)
     monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
     victim = sim.hivelocity_service_ids()[0]
@@ -125,10 +103,10 @@ def test_one_failing_resource_exits_3_and_the_rest_still_prints(
 
 
 def test_missing_token_is_an_account_error_naming_both_ways(
-    isolated_env, simulator, capsys, monkeypatch
+    tmp_path, simulator, capsys, monkeypatch
 ):
     sim, server = simulator
-    config = write_config(isolated_env / "bwtui.toml", server, sim)
+    config = write_config(tmp_path / "bwtui.toml", server, sim)
     monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
 
     code, out, _ = run_status(capsys, "--json", "--config", str(config))
@@ -143,10 +121,10 @@ def test_missing_token_is_an_account_error_naming_both_ways(
 
 
 def test_wrong_token_is_reported_as_auth_without_echoing_it(
-    isolated_env, simulator, capsys, monkeypatch
+    tmp_path, simulator, capsys, monkeypatch
 ):
     sim, server = simulator
-    config = write_config(isolated_env / "bwtui.toml", server, sim)
+    config = write_config(tmp_path / "bwtui.toml", server, sim)
     monkeypatch.setenv("BWTUI_TOKEN_HV_PROD", "wrong-secret-123")
     monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
 
@@ -157,9 +135,9 @@ def test_wrong_token_is_reported_as_auth_without_echoing_it(
     assert "wrong-secret-123" not in out + err
 
 
-def test_csv_has_a_header_and_one_row_per_resource(isolated_env, simulator, capsys, monkeypatch):
+def test_csv_has_a_header_and_one_row_per_resource(tmp_path, simulator, capsys, monkeypatch):
     sim, server = simulator
-    config = write_config(isolated_env / "bwtui.toml", server, sim)
+    config = write_config(tmp_path / "bwtui.toml", server, sim)
     monkeypatch.setenv("BWTUI_TOKEN_HV_PROD", sim.config.hivelocity_token)
     monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
 
@@ -171,7 +149,7 @@ def test_csv_has_a_header_and_one_row_per_resource(isolated_env, simulator, caps
     assert {"account", "id", "name", "in_bps", "out_bps", "period_out_bytes"} <= set(rows[0])
 
 
-def test_table_shows_hostile_names_literally(isolated_env, capsys):
+def test_table_shows_hostile_names_literally(tmp_path, capsys):
     code, out, _ = run_status(capsys, "--demo")
     assert code == 0
     assert "ACCOUNT" in out and "hv-demo" in out and "vpn-demo" in out
@@ -197,8 +175,8 @@ def test_table_shows_hostile_names_literally(isolated_env, capsys):
     assert "evil\\x1b]0;pwned\\x07[bold]x" in table
 
 
-def test_config_error_exits_2_naming_file_and_line(isolated_env, capsys):
-    bad = isolated_env / "bad.toml"
+def test_config_error_exits_2_naming_file_and_line(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
     bad.write_text('[[account]]\nname = "x"\nprovider = "nope"\n')
     code, out, err = run_status(capsys, "--config", str(bad))
     assert code == 2
@@ -206,15 +184,15 @@ def test_config_error_exits_2_naming_file_and_line(isolated_env, capsys):
     assert "Traceback" not in err
 
 
-def test_no_accounts_exits_2_with_the_fix(isolated_env, capsys):
-    empty = isolated_env / "empty.toml"
+def test_no_accounts_exits_2_with_the_fix(tmp_path, capsys):
+    empty = tmp_path / "empty.toml"
     empty.write_text("# nothing yet\n")
     code, _, err = run_status(capsys, "--config", str(empty))
     assert code == 2
     assert "bwtui account add" in err and "--demo" in err
 
 
-def test_status_never_imports_textual(isolated_env):
+def test_status_never_imports_textual(tmp_path):
     script = (
         "import sys\n"
         "from bwtui.cli import main\n"
@@ -234,7 +212,7 @@ def test_status_never_imports_textual(isolated_env):
     assert "LEAKED []" in result.stdout
 
 
-def test_python_dash_m_and_help_work(isolated_env):
+def test_python_dash_m_and_help_work(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bwtui", "status", "--help"],
         capture_output=True,
@@ -245,13 +223,13 @@ def test_python_dash_m_and_help_work(isolated_env):
     assert "--json" in result.stdout and "--csv" in result.stdout
 
 
-def test_second_run_reports_altostrat_rates_from_stored_readings(isolated_env, capsys, monkeypatch):
+def test_second_run_reports_altostrat_rates_from_stored_readings(tmp_path, capsys, monkeypatch):
     now = [1_700_000_000.0]
     sim = Simulator(
         SimulatorConfig(seed=5, hivelocity_services=1, altostrat_instances=2, clock=lambda: now[0])
     )
     with serve_in_thread(sim) as server:
-        config = write_config(isolated_env / "bwtui.toml", server, sim)
+        config = write_config(tmp_path / "bwtui.toml", server, sim)
         monkeypatch.setenv("BWTUI_TOKEN_HV_PROD", sim.config.hivelocity_token)
         monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
 

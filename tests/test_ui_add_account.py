@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import keyring
-import keyring.core
 import pytest
-from keyring.backends import fail
 from textual.app import App
 from textual.widgets import Button, Input, Static
 
@@ -20,6 +17,7 @@ from bwtui.token_check import CheckResult, check_token
 from bwtui.config import AccountConfig, ConfigError
 from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
 from bwtui.ui.add_account import AddAccountScreen
+from isolation import IsolatedHome
 from ui_support import screen_text
 from keyrings import MemoryKeyring
 
@@ -69,18 +67,6 @@ class Host(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.add_screen, self.results.append)
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    for key in list(os.environ):
-        if key.startswith("BWTUI_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # restored after the test
-    keyring.set_keyring(fail.Keyring())
-    yield
 
 
 @pytest.fixture
@@ -319,14 +305,14 @@ async def test_default_store_puts_the_token_in_the_keyring(config_path: Path) ->
 
 
 async def test_default_store_on_a_host_without_keyring_writes_no_plain_text(
-    config_path: Path, tmp_path: Path
+    config_path: Path, isolated_home: IsolatedHome
 ) -> None:
     app = Host(AddAccountScreen(config_path, ["hv-prod"], checker=Checker(CheckResult(True, "accepted"))))
     async with app.run_test(size=(80, 24)) as pilot:  # the autouse fixture installed the fail backend
         await fill(pilot)
         await save(pilot)
         assert "--insecure-file" in note(app, "#add-status")
-        assert not (tmp_path / "xdg" / "bwtui" / "tokens.json").exists()
+        assert not (isolated_home.config / "bwtui" / "tokens.json").exists()
         assert config_path.read_text(encoding="utf-8") == CONFIG_TEXT
 
 

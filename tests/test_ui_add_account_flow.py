@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import keyring
-import keyring.core
-import pytest
 from textual.widgets import Input
 
 from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
@@ -15,15 +12,6 @@ from bwtui.ui.add_account import AddAccountScreen
 from bwtui.ui.app import BwtuiApp
 from bwtui.ui.first_run import FirstRunScreen
 from keyrings import MemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
-    backend = MemoryKeyring()
-    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
-    keyring.set_keyring(backend)
-    monkeypatch.delenv("BWTUI_TOKEN_HV_NEW", raising=False)
-    return backend
 
 
 async def test_adding_an_account_on_first_run_starts_monitoring_it(

@@ -1,7 +1,7 @@
 """Helpers for the UI tests: a scripted fake poller and deterministic resource data.
 
 The fake poller records every request the UI makes (prioritize, set_period, refresh_now, pause,
-resume) and emits the same event types as the real one, so flows can assert on both the
+resume, stop: the whole ``PollerControl``) and emits the same event types as the real one, so flows can assert on both the
 screen and the poller calls without any network or timing.
 """
 
@@ -14,7 +14,6 @@ from typing import Any
 
 from bwtui.config import AccountConfig
 from bwtui.events import (
-    AccountFailed,
     AccountListed,
     PollerPaused,
     RateLimitUpdated,
@@ -23,6 +22,7 @@ from bwtui.events import (
 )
 from bwtui.model import (
     ErrorKind,
+    Period,
     ProviderError,
     RateLimit,
     Resource,
@@ -31,7 +31,6 @@ from bwtui.model import (
     Series,
     Usage,
 )
-from bwtui.model import Period
 from bwtui.runtime import AccountRuntime
 
 T0 = 1_767_225_600.0 + 14 * 86400 + 13 * 3600 + 7 * 60  # 2026-01-15 13:07 UTC
@@ -219,32 +218,30 @@ def fake_app(script: Callable[[FakePoller], Iterable[Any]] | None = None, *, acc
     return BwtuiApp(runtimes(*accounts), poller_factory=factory, **kwargs)
 
 
-async def settle(pilot: Any, app: Any) -> None:
-    """Wait until the fake poller has emitted its script and the UI has handled it."""
-    for _ in range(200):
-        if app.poller is not None and app.poller.ran.is_set():
+async def settle(pilot: Any, app: Any, *, tries: int = 200) -> None:
+    """Wait until the fake poller has emitted its script and the UI has handled it.
+
+    Fails (rather than going on with a half-drawn screen) when that does not happen.
+    """
+    for _ in range(tries):
+        poller = app.poller
+        if poller is not None and poller.ran.is_set():
             break
         await pilot.pause()
-    await pilot.pause()
-    await app.workers.wait_for_complete() if False else None
-    await pilot.pause()
+    else:
+        raise AssertionError(f"the app did not settle: no fake poller ran its script ({app.poller!r})")
+    await pilot.pause()  # the messages posted by the script
+    await pilot.pause()  # the widget flush they scheduled
 
 
 def screen_text(app: Any) -> str:
-    """Everything on screen as plain text (for assertions on what the user sees)."""
-    from textual._compositor import Compositor  # noqa: F401 - ensure textual is importable
+    """Everything on screen as plain text (for assertions on what the user sees).
 
-    lines = []
-    for strip in app.screen._compositor.render_strips():
-        lines.append("".join(segment.text for segment in strip))
-    return "\n".join(lines)
-
-
-__all__ = [
-    "AccountFailed", "FakeClock", "FakePoller", "HOSTILE_NAMES", "T0", "fake_app", "make_resources",
-    "make_series", "make_state", "runtimes", "screen_text", "settle", "standard_script",
-    "FrozenRealClock", "demo_app", "settle_demo",
-]
+    Textual has no public text export of the composed screen (``App.export_screenshot`` builds
+    its SVG from the same ``screen._compositor``), so this one helper reads it there.
+    """
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
 class FrozenRealClock:
@@ -285,11 +282,14 @@ def demo_app(*, seed: int = 7, services: int = 12, instances: int = 6, hostile_n
     return BwtuiApp(env.runtimes, clock=clock, demo=True, **kwargs), env
 
 
-async def settle_demo(pilot: Any, app: Any, *, timeout_s: float = 8.0) -> None:
-    """Wait until every listed resource has data (or an error) and the selection has its series."""
+async def settle_demo(pilot: Any, app: Any, *, timeout_s: float = 15.0) -> None:
+    """Wait until every listed resource has data (or an error) and the selection has its series.
+
+    Fails when that does not happen within ``timeout_s`` (the simulator runs on loopback).
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
+    while True:
         await pilot.pause(0.05)
         store = app.store
         accounts_done = store.accounts and all(v.listed or v.error for v in store.accounts.values())
@@ -299,6 +299,11 @@ async def settle_demo(pilot: Any, app: Any, *, timeout_s: float = 8.0) -> None:
         series_done = selected is None or selected[0] != "hv-demo" or (selected, app.period) in store.series
         if accounts_done and states_done and series_done:
             break
+        if loop.time() > deadline:
+            raise AssertionError(
+                f"the demo did not settle in {timeout_s:g} s: accounts {accounts_done!r}, "
+                f"states {states_done!r}, selected series {series_done!r}"
+            )
     await pilot.pause(0.2)
     app.overview.apply_sort()
     await pilot.pause()
