@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from bwtui import __version__
 from bwtui.commands.common import add_config_option
+from bwtui.exits import EXIT_INTERRUPTED
 
 SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate", "providers")
 
@@ -83,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_monitor(args)
         return int(func(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

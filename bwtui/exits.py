@@ -8,8 +8,12 @@ more than the standard library.
 from __future__ import annotations
 
 EXIT_OK = 0
+EXIT_BROKEN = 1  # `bwtui providers`: an installed provider does not load (the rest are listed)
 EXIT_USAGE = 2  # a usage or config error: nothing was done
 EXIT_FAILED = 3  # something failed (a token missing or rejected, an account not answering)
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+# `bwtui check` speaks the monitoring-plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL,
+# 3 UNKNOWN (``bwtui.thresholds.Level.exit_code``).
 
 NOT_A_TERMINAL = (
     "bwtui: the monitor needs a terminal (stdout is not a TTY).\n"

@@ -25,7 +25,7 @@ from bwtui.billing import BillingFigures
 from bwtui.commands.common import add_config_option, poll_for
 from bwtui.config import Thresholds
 from bwtui.exits import ConfigProblem, UsageError
-from bwtui.model import ResourceState
+from bwtui.model import ProviderError, ResourceState
 from bwtui.text import printable
 from bwtui.thresholds import Evaluation, Level, evaluate, worst
 
@@ -292,9 +292,7 @@ def _check(args: argparse.Namespace) -> CheckResult:
     return evaluate_check(items, problems, empty_reason=empty)
 
 
-def _error_text(error: object) -> str:
-    kind = getattr(error, "kind", None)
-    message = getattr(error, "message", None) or str(error)
-    return f"{getattr(kind, 'value', kind)}: {message}" if kind is not None else str(message)
+def _error_text(error: ProviderError) -> str:
+    return f"{error.kind.value}: {error.message or error}"
 
 

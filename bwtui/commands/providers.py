@@ -9,10 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from bwtui.exits import EXIT_BROKEN, EXIT_OK
 from bwtui.text import printable
-
-EXIT_OK = 0
-EXIT_BROKEN = 1
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from bwtui.exits import EXIT_OK
+
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
@@ -50,4 +52,4 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(serve(simulator, args.host, args.port))
     except KeyboardInterrupt:
         pass
-    return 0
+    return EXIT_OK
