@@ -17,8 +17,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from bwtui.hints import fix_hint
-from bwtui.model import ResourceState, Series
-from bwtui.model import Period
+from bwtui.model import Period, ResourceState, Series
 from bwtui.text import safe_text
 from bwtui.session.format import compact_rate, format_bytes, format_rate, format_time, sparkline, stats
 from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, STATUS_WORDS, glyph

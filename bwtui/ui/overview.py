@@ -20,8 +20,7 @@ from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from bwtui.model import ResourceState
-from bwtui.model import Period
+from bwtui.model import Period, ResourceState
 from bwtui.text import safe_text
 from bwtui.session.format import format_bytes, format_money, format_rate, sparkline
 from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph
