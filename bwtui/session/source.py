@@ -21,7 +21,9 @@ Implementations:
   change stream and turns them into the same events; ``control`` forwards requests (or ignores
   them); ``renewed`` returns a source for the same collector; ``label`` names the collector.
   A source that falls back to polling when the collector goes away is a third implementation
-  that wraps the other two. None of this changes the view.
+  that wraps the other two. None of this changes the view: pass it as ``BwtuiApp(source=...)``
+  (or ``run_app(source=...)``). The session still wants the accounts' configs for billing and
+  thresholds: register them as runtimes without a client (``AccountRuntime(config, None)``).
 
 ``sink`` may be called on another thread (the threaded poller calls it on its own): it must be
 thread-safe, and it must hand the event to the view's loop rather than touch the session.

@@ -558,18 +558,20 @@ def run_app(
     demo: bool = False,
     config_path: Path | None = None,
     history_problem: str | None = None,
+    source: MonitorSource | None = None,
 ) -> int:
     """Run the monitor until the user quits; returns the exit code.
 
     ``history`` is an open HistoryStore (or None); ``history_problem`` is shown once when the
-    store could not be opened. The caller owns (and closes) the store.
+    store could not be opened. The caller owns (and closes) the store. ``source``: where the
+    data comes from (default: poll ``runtimes`` from this process).
     """
     if not sys.stdout.isatty():
         print(NOT_A_TERMINAL, file=sys.stderr)
         return EXIT_USAGE
     app = BwtuiApp(runtimes, theme=theme, ascii=ascii, demo_factory=demo_factory,
                    first_run=first_run, clock=clock, history=history, demo=demo,
-                   config_path=config_path, history_problem=history_problem)
+                   config_path=config_path, history_problem=history_problem, source=source)
     try:
         result = app.run()
     finally:
