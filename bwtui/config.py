@@ -35,6 +35,9 @@ class Thresholds:
     crit_out_bps: float | None = None
     warn_projected_pct: float | None = None
     crit_projected_pct: float | None = None
+    # The overage flag: with no percent thresholds set, a projected share of the allowance at
+    # or above 90 % warns and 100 % is critical (bwtui.thresholds). False turns it off.
+    flag_overage: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,8 @@ class ResourceOverride:
 
     allowance_out_bytes: int | None = None
     thresholds: Thresholds | None = None
+    billing_day: int | None = None  # this resource's period starts on this day (wins over all)
+    overage_usd_per_gb: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +115,8 @@ _ACCOUNT_KEYS = (
 )
 _THRESHOLD_RATE_KEYS = ("warn_in", "crit_in", "warn_out", "crit_out")
 _THRESHOLD_PCT_KEYS = ("warn_projected_pct", "crit_projected_pct")
-_THRESHOLD_KEYS = _THRESHOLD_RATE_KEYS + _THRESHOLD_PCT_KEYS
-_RESOURCE_KEYS = ("allowance_out_tb", "allowance_out_bytes", "thresholds")
+_THRESHOLD_KEYS = _THRESHOLD_RATE_KEYS + _THRESHOLD_PCT_KEYS + ("flag_overage",)
+_RESOURCE_KEYS = ("allowance_out_tb", "allowance_out_bytes", "thresholds", "billing_day", "overage_usd_per_gb")
 _SECRET_LIKE_KEYS = {"token", "api_key", "apikey", "key", "secret", "password", "api_token"}
 
 
@@ -498,6 +503,11 @@ class _Validator:
             pct = self.number(data, key, table, strict=True)
             if pct is not None:
                 values[key] = float(pct)
+        if "flag_overage" in data:
+            if not isinstance(data["flag_overage"], bool):
+                raise self.error(table, "flag_overage", f"'flag_overage' {where} must be true or false",
+                                 "write flag_overage = false to turn the default overage flag off")
+            values["flag_overage"] = data["flag_overage"]
         merged = replace(base, **values)
         for warn, crit, label in (("warn_in_bps", "crit_in_bps", "in"), ("warn_out_bps", "crit_out_bps", "out"),
                                   ("warn_projected_pct", "crit_projected_pct", "projected_pct")):
@@ -526,7 +536,18 @@ class _Validator:
             thresholds = None
             if "thresholds" in raw:
                 thresholds = self.thresholds(raw["thresholds"], (*rtable, "thresholds"), rtable, rwhere, account_thresholds)
-            overrides[str(resource_id)] = ResourceOverride(allowance_out_bytes=allowance, thresholds=thresholds)
+            billing_day = raw.get("billing_day")
+            if billing_day is not None and (isinstance(billing_day, bool) or not isinstance(billing_day, int)
+                                            or not 1 <= billing_day <= 31):
+                raise self.error(rtable, "billing_day", f"billing_day {billing_day!r} {rwhere} is not a day of the month",
+                                 "use a whole number from 1 to 31 (the day this resource's billing period starts, UTC)")
+            price = self.number(raw, "overage_usd_per_gb", rtable)
+            overrides[str(resource_id)] = ResourceOverride(
+                allowance_out_bytes=allowance,
+                thresholds=thresholds,
+                billing_day=billing_day,
+                overage_usd_per_gb=float(price) if price is not None else None,
+            )
         return overrides
 
 

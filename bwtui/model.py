@@ -71,6 +71,23 @@ class ProviderError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class DataWarning:
+    """Something about a resource's figures a user must know before trusting them.
+
+    ``kind`` is a short stable word: ``units`` (totals and rates disagree by a factor near 8),
+    ``billing`` (a provider's billing statement could not be used), ``period`` (where the period
+    came from is uncertain). ``message`` names the figures involved; it is plain text (show it
+    literally, it may quote a provider).
+    """
+
+    kind: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class BillingTerms:
     """Billing facts a provider's API states for one resource; None where the API said nothing.
 
@@ -117,6 +134,18 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedItem:
+    """Something an account's listing held that bwtui does not watch, and why (shown, never hidden)."""
+
+    id: str
+    name: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"id": self.id, "name": self.name, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
 class Sample:
     """A rate at a time. ``None`` is a gap (no data), never zero."""
 
@@ -144,6 +173,7 @@ class Series:
     out_95th_bps: float | None = None
     window_in_bytes: int | None = None
     window_out_bytes: int | None = None
+    warnings: tuple[DataWarning, ...] = ()
 
     @property
     def latest(self) -> Sample | None:
@@ -163,6 +193,7 @@ class Usage:
     as_of: float | None
     period_start: float | None = None
     source: str = ""
+    warnings: tuple[DataWarning, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +219,14 @@ class ResourceState:
     updated_at: float | None = None
     stale: bool = False
     history: tuple[Sample, ...] = field(default_factory=tuple)
+    extra_warnings: tuple[DataWarning, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[DataWarning, ...]:
+        """Warnings about this resource's figures: its totals' and any added (e.g. the series')."""
+        found = list(self.usage.warnings) if self.usage is not None else []
+        found.extend(w for w in self.extra_warnings if w not in found)
+        return tuple(found)
 
 
 def finite_or_none(value: object) -> float | None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from bwtui.billing import BillingFigures, billing_for
 from bwtui.config import Config
 from bwtui.exits import UsageError
-from bwtui.model import Reading, ResourceState
+from bwtui.model import Reading, ResourceState, SkippedItem
 from bwtui.paths import demo_history_file
 from bwtui.runtime import AccountRuntime
 
@@ -36,6 +36,7 @@ class OneShot:
     states: list[ResourceState]
     billing: dict[tuple[str, str], BillingFigures | None] = field(default_factory=dict)
     history_problem: str | None = None
+    skipped: dict[str, list[SkippedItem]] = field(default_factory=dict)  # by account name
 
 
 def poll_once(config: Config, *, only_account: str | None = None) -> OneShot:
@@ -93,36 +94,62 @@ async def _poll(
     finally:
         await close_runtimes(to_close)
     now = time.time()
+    resets: dict[tuple[str, str], float] = {}
     history, problem = open_history(history_path)
     if history is not None:
         try:
             for state in states:
-                _rate_from_history(history, state)
+                reset = _rate_from_history(history, state)
+                if reset is not None:
+                    resets[state.resource.key] = reset
         finally:
             history.close()
+    clients = {r.name: r.client for r in runtimes}
+    for state in states:
+        series_warnings = getattr(clients.get(state.resource.account), "series_warnings", None)
+        if callable(series_warnings):
+            state.extra_warnings = tuple(series_warnings(state.resource.id))
     by_name = {a.name: a for a in config.accounts}
     billing = {
         s.resource.key: (
-            billing_for(s.resource, s.usage, by_name[s.resource.account], now) if s.usage else None
+            billing_for(
+                s.resource,
+                s.usage,
+                by_name[s.resource.account],
+                now,
+                observed_reset_at=resets.get(s.resource.key),
+            )
+            if s.usage
+            else None
         )
         for s in states
     }
-    return OneShot(config, now, list(account_results), list(states), billing, problem)
+    skipped = {name: list(getattr(client, "skipped", None) or ()) for name, client in clients.items()}
+    return OneShot(config, now, list(account_results), list(states), billing, problem, skipped)
 
 
-def _rate_from_history(history: HistoryStore, state: ResourceState) -> None:
-    """Totals-only providers (Altostrat) get their rate from the previous run's reading."""
+RESET_LOOKBACK_S = 64 * 86400  # two months of readings: the last counter reset is in there
+
+
+def _rate_from_history(history: HistoryStore, state: ResourceState) -> float | None:
+    """Totals-only providers (Altostrat) get their rate from the previous run's reading.
+
+    Returns when the stored readings last showed a counter reset (a new period), if they did.
+    """
     from bwtui.history import HistoryUnavailable
+    from bwtui.periods import last_reset
 
     usage = state.usage
     if state.in_bps is not None or usage is None:
-        return
+        return None
     if usage.period_in_bytes is None or usage.period_out_bytes is None:
-        return
+        return None
     reading = Reading(usage.as_of or time.time(), usage.period_in_bytes, usage.period_out_bytes)
     try:
         sample = history.derive_rate(state.resource.key, reading)
+        readings = history.readings(state.resource.key, since=reading.t - RESET_LOOKBACK_S)
     except HistoryUnavailable:
-        return
+        return None
     if sample is not None:
         state.in_bps, state.out_bps, state.rate_at = sample.in_bps, sample.out_bps, sample.t
+    return last_reset(readings)

@@ -40,6 +40,10 @@ def client_settings(account: AccountConfig) -> dict[str, object]:
         if legacy not in values and value is not None and spec.setting(legacy) is not None:
             values[legacy] = value
     settings.update(spec.client_settings(values))
+    days = {rid: o.billing_day for rid, o in account.resources.items() if o.billing_day is not None}
+    if days and getattr(spec.create, "takes_resource_billing_days", False):
+        # A client that asks for totals from a period start it works out per resource.
+        settings["resource_billing_days"] = days
     return settings
 
 

@@ -44,15 +44,20 @@ def test_projected_overage_is_priced_per_decimal_gigabyte() -> None:
     assert fig.projected_overage_cost == pytest.approx(2000 * 0.01)  # 2 TB = 2,000 GB over
 
 
-def test_no_projection_in_the_first_hour_of_a_period() -> None:
+def test_no_projection_in_the_first_six_hours_of_a_period_it_is_too_early() -> None:
     start = ts(2026, 11, 1)
-    early = billing_for(HV, usage(10**9, start + 60), AccountConfig("hv", "hivelocity"), 0)
+    early = billing_for(HV, usage(10**9, start + 5 * 3600), AccountConfig("hv", "hivelocity"), 0)
     assert early.projected_out_bytes is None and early.projected_overage_cost is None
     assert early.projected_pct is None and early.used_pct == pytest.approx(0.01)
+    assert early.projection == "too_early" and early.too_early
+    assert early.projection_text == "too early (after 6 h of the period)"
+    assert billing_json(early)["projection"] == "too_early"
+    assert MIN_PROJECTION_ELAPSED_S == 6 * 3600
     later = billing_for(
         HV, usage(10**9, start + MIN_PROJECTION_ELAPSED_S), AccountConfig("hv", "hivelocity"), 0
     )
-    assert later.projected_out_bytes == 10**9 * 30 * 24
+    assert later.projected_out_bytes == 10**9 * 30 * 24 // 6
+    assert later.projection == "estimate"
 
 
 def test_projection_at_period_end_equals_usage() -> None:
@@ -67,9 +72,10 @@ def test_billing_day_moves_the_period_and_rolls_over() -> None:
     account = AccountConfig("hv", "hivelocity", billing_day=15)
     before = billing_for(HV, usage(TB, ts(2026, 11, 14, 12)), account, 0)
     assert (before.period_start, before.period_end) == (ts(2026, 10, 15), ts(2026, 11, 15))
-    after = billing_for(HV, usage(0, ts(2026, 11, 15, 2)), account, 0)
+    after = billing_for(HV, usage(0, ts(2026, 11, 15, 7)), account, 0)
     assert after.period_start == ts(2026, 11, 15)
     assert after.projected_out_bytes == 0
+    assert after.period_source == "config"
 
 
 def test_allowance_comes_from_resource_then_account_then_default() -> None:
@@ -107,5 +113,9 @@ def test_status_json_fields() -> None:
         "projected_out_bytes": 12 * TB,
         "allowance_out_bytes": 10 * TB,
         "projected_overage_cost": 20.0,
+        "period_start": "2026-11-01T00:00:00Z",
+        "period_end": "2026-12-01T00:00:00Z",
+        "period_source": "calendar",
+        "projection": "estimate",
     }
-    assert set(billing_json(None).values()) == {None}
+    assert set(billing_json(None).values()) == {None, "no_usage"}

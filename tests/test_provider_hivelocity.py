@@ -367,9 +367,9 @@ async def test_every_documented_status_maps_to_its_kind_on_that_service_only(sim
 
 
 async def test_spent_hourly_budget_gives_429_with_reset_as_retry_after():
-    with simulator(rate_limit_per_hour=2) as (_sim, base_url):
+    with simulator(rate_limit_per_hour=3) as (_sim, base_url):
         client = HivelocityClient("hv", SIM_TOKEN, base_url=base_url, clock=frozen)
-        service = await first_service(client)
+        service = await first_service(client)  # GET /service/ and GET /device/
         assert client.rate_limit is not None and client.rate_limit.remaining == 1
         await client.fetch_usage(service, NOW - 3600, NOW)
         assert client.rate_limit.remaining == 0
@@ -478,7 +478,7 @@ async def test_every_request_the_client_sends_conforms_to_the_swagger_spec(share
             await client.fetch_series(service, period)
             await client.fetch_image(service, period)
         await client.fetch_usage(service, NOW - 86400 * 3.5, NOW)
-    assert len(sent) == 8
+    assert len(sent) == 9  # GET /service/, GET /device/, 3 series, 3 images, 1 usage
     for request in sent:
         assert request.content == b""
         problems = check_request(

@@ -171,6 +171,6 @@ async def test_the_hivelocity_client_sends_only_what_the_spec_allows():
         finally:
             await client.aclose()
     logged = list(sim.requests)
-    assert len(logged) == 1 + 1 + 2 * len(Period)
+    assert len(logged) == 2 + 1 + 2 * len(Period)  # /service/ and /device/, usage, series + images
     for method, path, query in logged:
         swagger_check.assert_request(method, path, query)

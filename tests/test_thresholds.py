@@ -40,9 +40,12 @@ def test_rates_above_thresholds_warn_then_go_critical() -> None:
 
 def test_projected_percent_of_allowance() -> None:
     account = AccountConfig("hv-prod", "hivelocity")
-    on_pace = billing_for(RES, Usage(0, 4 * 10**12, NOV_16), account, 0)  # → 8 TB, 80 %
+    on_pace = billing_for(RES, Usage(0, 3 * 10**12, NOV_16), account, 0)  # → 6 TB, 60 %
+    at_warning = billing_for(RES, Usage(0, 4 * 10**12, NOV_16), account, 0)  # → 8 TB, 80 %
     over = billing_for(RES, Usage(0, 6 * 10**12, NOV_16), account, 0)  # → 12 TB, 120 %
     assert evaluate(state(0.0), on_pace, PCT).level is Level.OK
+    # A share of the allowance alerts at its threshold, not only above it.
+    assert evaluate(state(0.0), at_warning, PCT).reasons == ("projected out 80% ≥ warning 80%",)
     result = evaluate(state(0.0), over, PCT)
     assert result.level is Level.CRITICAL
     assert result.reasons == ("projected out 120% > critical 100%",)

@@ -9,16 +9,22 @@ import argparse
 import csv
 import io
 import json
+import os
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bwtui.commands.common import add_config_option, fail, poll_for
 from bwtui.exits import EXIT_FAILED, EXIT_OK, UsageError
-from bwtui.model import ProviderError, ResourceState
+from bwtui.model import DataWarning, ProviderError, ResourceState, SkippedItem
 from bwtui.periods import iso_utc
 from bwtui.text import printable
-from bwtui.units import format_rate, format_volume
+
+if TYPE_CHECKING:
+    from bwtui.oneshot import OneShot
+    from bwtui.thresholds import Evaluation
 
 CSV_COLUMNS = (
     "account",
@@ -38,16 +44,28 @@ CSV_COLUMNS = (
     "projected_overage_cost",
     "error_kind",
     "error_message",
+    "period_start",
+    "period_end",
+    "period_source",
+    "projection",
+    "level",
+    "warnings",
 )
+ACCOUNT_ROW_KIND = "account"  # a CSV row for an account that failed (no resource)
 
 
 @dataclass(frozen=True, slots=True)
 class AccountStatus:
-    """One account's outcome: its resources were listed, or ``error`` says why not."""
+    """One account's outcome: its resources were listed, or ``error`` says why not.
+
+    ``skipped`` are the things its listing held that bwtui does not watch (e.g. Hivelocity
+    devices without a service), each with the reason.
+    """
 
     name: str
     provider: str
     error: ProviderError | None
+    skipped: tuple[SkippedItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +78,7 @@ class StatusReport:
 
     @property
     def failed(self) -> bool:
-        return any(a.error for a in self.accounts) or any(r["error"] for r in self.resources)
+        return any(a.error for a in self.accounts) or any(r.get("error") for r in self.resources)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -68,14 +86,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "status",
         help="print every resource's rate and period totals once (table, --json, --csv)",
         description=(
-            "Poll every account once and print each resource's current in/out rate and billing-"
-            "period totals. Exit 0 when everything answered, 3 when something failed (the rest is"
-            " still printed), 2 on a usage or config error."
+            "Poll every account once and print each resource's current in/out rate, billing-"
+            "period totals, projection and alert. Exit 0 when everything answered, 3 when"
+            " something failed (every failure is printed as a row; the rest is still printed),"
+            " 2 on a usage or config error. The table fits the terminal; --wide shows everything."
         ),
     )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON object (stable contract)")
     output.add_argument("--csv", action="store_true", help="CSV with a header row")
+    parser.add_argument(
+        "--wide", action="store_true", help="table: every column, full names and ids"
+    )
     parser.add_argument(
         "--demo", action="store_true", help="use the built-in simulated provider APIs"
     )
@@ -83,7 +105,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def resource_record(state: ResourceState, billing: dict[str, object] | None) -> dict[str, object]:
+def resource_record(
+    state: ResourceState,
+    billing: dict[str, object] | None,
+    *,
+    warnings: Sequence[DataWarning] = (),
+    alert: Evaluation | None = None,
+) -> dict[str, object]:
     """A resource as the JSON contract prints it (billing fields null where not applicable)."""
     resource = state.resource
     usage = state.usage
@@ -104,6 +132,13 @@ def resource_record(state: ResourceState, billing: dict[str, object] | None) -> 
         "allowance_out_bytes": None,
         "projected_overage_cost": None,
         "error": state.error.to_dict() if state.error else None,
+        "period_start": None,
+        "period_end": None,
+        "period_source": None,
+        "projection": "no_usage",
+        "warnings": [w.to_dict() for w in warnings],
+        "alert": {"level": alert.level.value, "reasons": list(alert.reasons),
+                  "overage": alert.overage.value} if alert is not None else None,
     }
     if billing:
         record.update(billing)
@@ -123,6 +158,7 @@ def render_json(report: StatusReport) -> str:
                 "name": a.name,
                 "provider": a.provider,
                 "error": a.error.to_dict() if a.error else None,
+                "skipped": [item.to_dict() for item in a.skipped],
             }
             for a in report.accounts
         ],
@@ -132,91 +168,130 @@ def render_json(report: StatusReport) -> str:
 
 
 def render_csv(report: StatusReport) -> str:
+    """A header row, one row per resource, and one row per failed account (``kind`` = account)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for record in report.resources:
         error = record.get("error") or {}
-        row = dict(record, error_kind=error.get("kind"), error_message=error.get("message"))
+        alert = record.get("alert") or {}
+        row = dict(
+            record,
+            error_kind=error.get("kind"),
+            error_message=error.get("message"),
+            level=alert.get("level"),
+            warnings="; ".join(f"{w['kind']}: {w['message']}" for w in record.get("warnings") or []),
+        )
         writer.writerow(["" if row.get(c) is None else row[c] for c in CSV_COLUMNS])
+    for account in report.accounts:
+        if account.error is not None:
+            row = {
+                "account": account.name,
+                "provider": account.provider,
+                "kind": ACCOUNT_ROW_KIND,
+                "error_kind": account.error.kind.value,
+                "error_message": account.error.message,
+            }
+            writer.writerow(["" if row.get(c) is None else row[c] for c in CSV_COLUMNS])
     return out.getvalue()
 
 
-def render_table(report: StatusReport) -> str:
-    """An aligned table for people; untrusted text has its control characters escaped."""
-    header = ("ACCOUNT", "NAME", "ID", "LOC", "IN", "OUT", "PERIOD IN", "PERIOD OUT", "AS OF", "")
-    rows: list[tuple[str, ...]] = []
-    for r in report.resources:
-        error = r["error"]
-        as_of = str(r["as_of"] or "-").replace("T", " ").removesuffix("Z")
-        rows.append(
-            (
-                printable(str(r["account"])),
-                printable(_clip(str(r["name"]), 32)),
-                printable(_clip(str(r["id"]), 36)),
-                printable(str(r["location"] or "-")),
-                format_rate(r["in_bps"]),  # type: ignore[arg-type]
-                format_rate(r["out_bps"]),  # type: ignore[arg-type]
-                format_volume(r["period_in_bytes"]),  # type: ignore[arg-type]
-                format_volume(r["period_out_bytes"]),  # type: ignore[arg-type]
-                as_of,
-                printable(f"{error['kind']}: {_clip(error['message'], 60)}") if error else "",  # type: ignore[index]
-            )
-        )
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
-    right = {4, 5, 6, 7}
-    lines = []
-    for row in (header, *rows):
-        cells = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        lines.append("  ".join(cells).rstrip())
+def render_table(report: StatusReport, *, width: int | None = None, wide: bool = False) -> str:
+    """An aligned table for people, fitting ``width`` cells unless ``wide``; every failure is a
+    row; skipped devices and an empty result are said in the footer."""
+    from bwtui.commands.status_table import account_row, render, resource_row
+
+    by_account: dict[str, list[dict[str, str]]] = {}
+    for record in report.resources:
+        row = resource_row(record, report.generated_at, wide=wide)
+        by_account.setdefault(str(record.get("account")), []).append(row)
+    rows: list[dict[str, str]] = []
+    listed: set[str] = set()
     for account in report.accounts:
-        if account.error:
-            lines.append(
-                printable(
-                    f"account {account.name} ({account.provider}): "
-                    f"{account.error.kind.value}: {account.error.message}"
-                )
+        rows.extend(by_account.get(account.name, []))
+        listed.add(account.name)
+        if account.error is not None:
+            rows.append(
+                account_row(account.name, account.provider, account.error.kind.value, account.error.message)
             )
+    for name, extra in by_account.items():
+        if name not in listed:
+            rows.extend(extra)
+    footer: list[str] = []
+    for account in report.accounts:
+        if account.skipped:
+            shown = ", ".join(
+                f"{item.id}{' ' + item.name if item.name else ''} ({item.reason})" for item in account.skipped
+            )
+            noun = "item" if len(account.skipped) == 1 else "items"
+            footer.append(f"{account.name}: {len(account.skipped)} {noun} not watched: {shown}")
     if not report.resources and not any(a.error for a in report.accounts):
-        lines.append("(no resources)")
-    return "\n".join(lines)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+        footer.append("(no resources)")
+    return render(rows, footer, None if wide else width)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the report; never a traceback (an unexpected failure is one line and exit 3)."""
     try:
         report = collect_report(args)
     except UsageError as error:
         return fail(str(error))
-    if args.json:
-        output = render_json(report)
-    elif args.csv:
-        output = render_csv(report)
-    else:
-        output = render_table(report)
-    sys.stdout.write(output + ("" if output.endswith("\n") else "\n"))
+    except Exception as error:  # noqa: BLE001 - a one-shot command must answer, not crash
+        message = printable(f"{type(error).__name__}: {error}")[:300]
+        print(f"bwtui: status failed unexpectedly: {message}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        if args.json:
+            output = render_json(report)
+        elif args.csv:
+            output = render_csv(report)
+        else:
+            width = None if getattr(args, "wide", False) else shutil.get_terminal_size((100, 24)).columns
+            output = render_table(report, width=width, wide=getattr(args, "wide", False))
+        sys.stdout.write(output + ("" if output.endswith("\n") else "\n"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
 def collect_report(args: argparse.Namespace) -> StatusReport:
     """Poll every account once (the demo's when ``--demo``) and build the report."""
-    from bwtui.billing import billing_json
-
     shot = poll_for(args)
     if shot.history_problem:
         print(
             f"bwtui: running without history ({shot.history_problem}); Altostrat rates need it",
             file=sys.stderr,
         )
-    records = [
-        resource_record(state, billing_json(shot.billing.get(state.resource.key)))
-        for state in shot.states
+    return build_report(shot)
+
+
+def build_report(shot: OneShot) -> StatusReport:
+    """The report from one poll: records with billing, period, warnings and alert level."""
+    from bwtui.billing import billing_json
+    from bwtui.thresholds import effective_thresholds, evaluate
+
+    by_name = {a.name: a for a in shot.config.accounts}
+    records = []
+    for state in shot.states:
+        figures = shot.billing.get(state.resource.key)
+        warnings = list(state.warnings)
+        if figures is not None:
+            warnings.extend(w for w in figures.warnings if w not in warnings)
+            warnings.extend(DataWarning("billing", note) for note in figures.notes)
+        elif state.resource.billing is not None:
+            warnings.extend(DataWarning("billing", note) for note in state.resource.billing.notes)
+        account = by_name.get(state.resource.account)
+        alert = (
+            evaluate(state, figures, effective_thresholds(account, state.resource.id))
+            if account is not None
+            else None
+        )
+        records.append(resource_record(state, billing_json(figures) if figures else None,
+                                       warnings=warnings, alert=alert))
+    accounts = [
+        AccountStatus(r.name, r.provider, r.error, tuple(shot.skipped.get(r.name, ())))
+        for r in shot.accounts
     ]
-    accounts = [AccountStatus(r.name, r.provider, r.error) for r in shot.accounts]
     return StatusReport(shot.generated_at, accounts, records)
