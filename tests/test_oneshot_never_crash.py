@@ -121,7 +121,7 @@ def test_status_prints_every_failure_as_a_row_and_exits_3(shot, fmt, columns, ca
         if fmt == "table":
             assert all(len(line) <= max(columns, 60) for line in lines[: 1 + data_rows])
         if fmt == "wide" or columns >= 60:
-            assert sum("(account" in line for line in lines) == len(account_failures)
+            assert sum("(acc" in line for line in lines) == len(account_failures)
         if fmt == "wide":
             assert sum("account failed:" in line for line in lines) == len(account_failures)
 

@@ -289,8 +289,8 @@ async def test_series_for_each_period_posts_the_documented_query(sim, client, pe
 
 async def test_usage_is_the_window_transfer_in_bytes(sim, client):
     service = await first_service(client)
-    start = NOW - 10 * 86400
-    usage = await client.fetch_usage(service, start, NOW)
+    start = service.billing.period_start  # the service's own cycle (GET /service/ lastRenew)
+    usage = await client.fetch_usage(service, NOW - 10 * 86400, NOW)
     in_bits, out_bits = sim.hivelocity_totals_bits(service.id, int(start), int(NOW))
     assert (usage.period_in_bytes, usage.period_out_bytes) == (in_bits // 8, out_bits // 8)
     assert usage.period_start == start and usage.as_of is not None and usage.as_of <= NOW

@@ -78,7 +78,12 @@ def test_bandwidth_data(served, kind, period, interface):
         params["historical"] = "false"
     response = call(served, "POST", f"/bandwidth/{kind}/{rid}", params)
     assert response.status_code == 200
-    [bandwidth] = response.json()
+    elements = response.json()
+    if interface == "all":  # one element per interface, as a switch reports its ports
+        assert [e["interface"] for e in elements] == ["eth0", "eth1"]
+        assert all(e["bandwidthData"] for e in elements)
+        return
+    [bandwidth] = elements
     assert bandwidth["interface"] == interface and bandwidth["bandwidthData"]
 
 

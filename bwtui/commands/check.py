@@ -8,6 +8,12 @@ in bits/s with SI suffixes (``500M`` = 500 Mbit/s); percent-of-allowance thresho
 config still apply. Plugin problems (bad config, bad argument) are UNKNOWN with exit 3, as the
 plugin guidelines ask, never exit 2 (which means CRITICAL to a monitoring system).
 
+With no flags and no thresholds in the config, the overage flag still applies (the same default as
+the monitor): projected at or above 90 % of the allowance by the period's end is WARNING, at or
+above 100 % CRITICAL; a resource whose figures carry a units warning is UNKNOWN. ``--availability``
+is a plain availability check instead: no thresholds, no overage; every account and resource
+answering is OK, any failure CRITICAL.
+
 Perfdata per resource (label ``'<account>/<id> <metric>'``): ``in`` and ``out`` in bits/s as
 plain numbers, ``period_out`` and ``projected_out`` in bytes (``B``) with the allowance as max.
 Evaluation and formatting are pure functions (:func:`evaluate_check`); :func:`run` only collects.
@@ -200,7 +206,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Poll once and print `BWTUI OK|WARNING|CRITICAL|UNKNOWN - summary | perfdata`. "
             "Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the worst resource wins "
-            "(critical > unknown > warning > ok)."
+            "(critical > unknown > warning > ok). With no flags the config's thresholds apply, "
+            "and the overage flag is on by default: projected >= 90%% of the allowance by the "
+            "period's end is WARNING, >= 100%% CRITICAL (`flag_overage = false` in the config "
+            "turns it off). A units warning on a resource is UNKNOWN."
         ),
     )
     parser.add_argument("--account", metavar="NAME", help="only this account")
@@ -216,6 +225,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         choices=("out", "in", "both"),
         default="out",
         help="which rate --warning/--critical apply to (default: out)",
+    )
+    parser.add_argument(
+        "--availability",
+        action="store_true",
+        help="plain availability check: OK when every account and resource answers, CRITICAL "
+        "otherwise (no thresholds, no overage flag)",
     )
     parser.add_argument(
         "--demo", action="store_true", help="check the built-in simulated provider APIs"
@@ -271,6 +286,8 @@ def _check(args: argparse.Namespace) -> CheckResult:
         print(f"bwtui: {shot.history_problem}", file=sys.stderr)
     from bwtui.thresholds import effective_thresholds
 
+    if getattr(args, "availability", False):
+        return availability(shot, select(shot.states, account, resource_id), resource_id)
     by_name = {a.name: a for a in shot.config.accounts}
     items = []
     for state in select(shot.states, account, resource_id):
@@ -296,3 +313,21 @@ def _error_text(error: ProviderError) -> str:
     return f"{error.kind.value}: {error.message or error}"
 
 
+def availability(shot, states: Sequence[ResourceState], resource_id: str | None) -> CheckResult:  # noqa: ANN001 - OneShot
+    """``--availability``: OK when every account and selected resource answered, else CRITICAL."""
+    problems = [f"account {r.name}: {_error_text(r.error)}" for r in shot.accounts if r.error is not None]
+    if resource_id is not None and states:
+        problems = []
+    for state in states:
+        if state.error is not None:
+            resource = state.resource
+            problems.append(f"{resource.account}/{resource.name or resource.id}: {_error_text(state.error)}")
+    total = len(states)
+    noun = "resource" if total == 1 else "resources"
+    if not problems:
+        if not states:
+            return CheckResult(Level.UNKNOWN, "no resources found" if resource_id is None
+                               else plugin_text(f"no resource matches {resource_id!r}"))
+        return CheckResult(Level.OK, f"{total} {noun} answering")
+    listed = problems[:MAX_LISTED] + ([f"+{len(problems) - MAX_LISTED} more"] if len(problems) > MAX_LISTED else [])
+    return CheckResult(Level.CRITICAL, plugin_text(f"{len(problems)} failing of {total} {noun}; " + "; ".join(listed)))

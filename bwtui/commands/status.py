@@ -168,7 +168,10 @@ def render_json(report: StatusReport) -> str:
 
 
 def render_csv(report: StatusReport) -> str:
-    """A header row, one row per resource, and one row per failed account (``kind`` = account)."""
+    """A header row, one row per resource, and one row per failed account (``kind`` = account).
+
+    Text cells have control characters escaped (``\\x1b``), so a CSV shown in a terminal is safe.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -182,7 +185,7 @@ def render_csv(report: StatusReport) -> str:
             level=alert.get("level"),
             warnings="; ".join(f"{w['kind']}: {w['message']}" for w in record.get("warnings") or []),
         )
-        writer.writerow(["" if row.get(c) is None else row[c] for c in CSV_COLUMNS])
+        writer.writerow([_cell(row.get(c)) for c in CSV_COLUMNS])
     for account in report.accounts:
         if account.error is not None:
             row = {
@@ -192,8 +195,14 @@ def render_csv(report: StatusReport) -> str:
                 "error_kind": account.error.kind.value,
                 "error_message": account.error.message,
             }
-            writer.writerow(["" if row.get(c) is None else row[c] for c in CSV_COLUMNS])
+            writer.writerow([_cell(row.get(c)) for c in CSV_COLUMNS])
     return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    return printable(value) if isinstance(value, str) else value
 
 
 def render_table(report: StatusReport, *, width: int | None = None, wide: bool = False) -> str:

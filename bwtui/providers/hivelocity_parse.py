@@ -1,20 +1,24 @@
 """Pure parsers of Hivelocity JSON bodies into the model. They raise only ProviderError(BAD_RESPONSE).
 
-Rules (see "Decisions" in providers.md):
-- ``legend`` columns are matched by name, case-insensitively: a time name (``time``, ``timestamp``,
-  ``ts``) is the timestamp column; else the first starting with ``in`` is inbound, the first
-  starting with ``out`` outbound. Both must be there. The names are settings
-  (:class:`LegendRules`), never guessed.
+Rules (see "Decisions" in providers.md); every name and unit below is a per-account setting:
+- ``legend`` columns are matched by name, case-insensitively: a time name (``time``,
+  ``timestamp``, ``ts``, ``date``, ``datetime``) is the timestamp column (epoch seconds or
+  ISO-8601); an ``interface`` column names each row's interface; names starting with ``in`` are
+  inbound, with ``out`` outbound. Of several inbound (or outbound) columns, the one naming the
+  requested interface (``In eth0``), else the one naming an average (``In Avg``), else the bare
+  ``In`` beside other statistics (``In Max``); otherwise bad_response: a legend with more in/out
+  columns than meant is never "first one wins".
 - Rows without a time column are timed ``metadata.start + i*step``, or backwards from
-  ``metadata.end``; without ``metadata.step`` such rows cannot be placed: bad_response.
+  ``metadata.end``; without ``metadata.step`` such rows cannot be placed: bad_response. Two rows
+  at the same time (not an ``interface=all`` sum) are bad_response.
 - ``null``/NaN/inf, negative and absurd (> 1 Pbit/s) rates are gaps, never zeros.
-- Several array elements (``interface=all``, or an API that splits interfaces): the element whose
-  ``interface`` equals the requested one is used; if none matches, the elements are summed per
-  timestamp (a timestamp is a gap only if every element has a gap there; 95th values are dropped
-  because they do not add up).
+- Several array elements: the one whose ``interface`` is the requested one; several named so, or
+  none (unless ``all`` was asked, where distinct interfaces are added up on purpose), is a
+  bad_response listing what came back: private traffic never counts towards overage silently.
 - ``metadata.totals`` ``In Xfer``/``Out Xfer`` are bits over the window (→ bytes with ``// 8``);
-  ``In 95th``/``Out 95th`` are bits per second. Negative or absurd totals are bad_response;
-  null/NaN totals are gaps.
+  ``In 95th``/``Out 95th`` and rows are bits per second (``UnitRules`` can say bytes). Negative or
+  absurd totals are bad_response; null/NaN totals are gaps. Each element's totals are compared
+  with Σ(rate × step) over its rows (:mod:`bwtui.providers.hivelocity_units`).
 """
 
 from __future__ import annotations
@@ -299,13 +303,15 @@ class Columns:
 
 _WORD = re.compile(r"[a-z0-9]+")
 _AVERAGE_WORDS = {"avg", "average", "mean"}
+_STAT_WORDS = {"max", "maximum", "min", "minimum", "peak", "95th", "p95", "last"}
 
 
 def _pick(candidates: list[tuple[int, str]], prefix: str, interface: str) -> int | None:
     """Of several columns for one direction, the one meant, or None when it cannot be told.
 
     First those that name the requested interface (``In eth0`` for ``eth0``), then the one that
-    names an average (``In Avg`` over ``In Max``), then the bare name (``In`` over ``In Max``).
+    names an average (``In Avg`` over ``In Max``), then the bare name when every other one names
+    another statistic (``In`` over ``In Max``). Anything else is not guessed.
     """
     if len(candidates) == 1:
         return candidates[0][0]
@@ -317,7 +323,8 @@ def _pick(candidates: list[tuple[int, str]], prefix: str, interface: str) -> int
     if len(average) == 1:
         return average[0][0]
     bare = [c for c in pool if c[1] == prefix.lower()]
-    if len(bare) == 1:
+    others = [c for c in pool if c not in bare]
+    if len(bare) == 1 and all(_STAT_WORDS & set(_WORD.findall(c[1])) for c in others):
         return bare[0][0]
     return None
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bwtui.periods import iso_utc
+from bwtui.simulator import hivelocity_variants as hv_variants
 from bwtui.simulator import png
 from bwtui.simulator.faults import Fault
 from bwtui.simulator.replies import ApiError, Reply, parse_request, send_reply
@@ -173,6 +175,14 @@ class HivelocityApi:
         self.sim = sim
         self.by_service = {s.service_id: s for s in sim.hv_services}
         self.by_device = {s.device_id: s for s in sim.hv_services}
+        # Answer shapes per service id (see hivelocity_variants): tests set these.
+        self.variants: dict[int, set[str]] = {}
+
+    def set_variant(self, service_id: int | str, *names: str) -> None:
+        """Serve these answer variants for one service (none: the documented shapes)."""
+        chosen = set(names)
+        hv_variants.check(chosen)
+        self.variants[int(service_id)] = chosen
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any],
                        send: Callable[..., Any]) -> None:
@@ -242,13 +252,14 @@ class HivelocityApi:
     def list_devices(self, params: dict[str, str], query: dict[str, str], fault: Fault | None) -> Reply:
         if query.get("rack_id"):
             _parse_int("rack_id", query["rack_id"])
-        return Reply(200, [device_dump(s) for s in self.sim.hv_services])
+        return Reply(200, [device_dump(s, self.variants.get(s.service_id, set()))
+                           for s in self.sim.hv_services])
 
     def get_device(self, params: dict[str, str], query: dict[str, str], fault: Fault | None) -> Reply:
         service = self._service_for(params)
         if service is None:
             raise ApiError(404, error_body(404, f"Device {params['device_id']} not found."))
-        return Reply(200, device_dump(service))
+        return Reply(200, device_dump(service, self.variants.get(service.service_id, set())))
 
     def list_services(self, params: dict[str, str], query: dict[str, str], fault: Fault | None) -> Reply:
         status = query.get("status")
@@ -263,7 +274,9 @@ class HivelocityApi:
         services = self.sim.hv_services if status in ("all", "active") else []
         if not services:
             raise ApiError(404, error_body(404, "You don't own any services"))
-        return Reply(200, [service_dump(s) for s in services])
+        now = self.sim.now()
+        return Reply(200, [service_dump(s, now, self.variants.get(s.service_id, set()))
+                           for s in services])
 
     def bandwidth(self, params: dict[str, str], query: dict[str, str], fault: Fault | None) -> Reply:
         image = "image" in params
@@ -287,22 +300,53 @@ class HivelocityApi:
             }])
         assert args.step is not None
         step = effective_step(args.step, start, end, now)
+        variants = self.variants.get(service.service_id, set())
+        hv_variants.check(variants)
+        if args.interface == "all" or "split_elements" in variants:
+            # One element per interface, as a switch reports its ports.
+            parts = [("eth0", 1.0), ("eth1", INTERFACE_SCALE["eth1"])]
+        elif "duplicate_elements" in variants:
+            parts = [(args.interface, scale), (args.interface, scale * 0.5)]
+        else:
+            parts = [(args.interface, scale)]
+        return Reply(200, [
+            self._element(service, args, name, part_scale, start, end, step, fault, variants)
+            for name, part_scale in parts
+        ])
+
+    def _element(self, service: HvService, args: BandwidthArgs, interface: str, scale: float,
+                 start: float, end: float, step: int, fault: Fault | None,
+                 variants: set[str]) -> dict[str, Any]:
+        """One ``Bandwidth`` element: metadata (legend, totals, args) and the rows."""
         rows = rows_for(service, start, end, step, scale)
         bits_in, bits_out = integral_bits(service.profile, start, end)
         config = self.sim.config
         with_time = config.timestamp_column or (fault is not None and fault.kind == "timestamp_column")
-        legend = list(config.legend)
-        columns = [_column_of(name) for name in legend]
+        legend, make_row = hv_variants.legend_and_row(variants, list(config.legend))
+        rate_div = 8 if "rates_bytes" in variants else 1
+        lead: list[str] = []
+        if "date_column" in variants:
+            lead.append("date")
+        elif with_time:
+            lead.append("time")
+        if "interface_column" in variants:
+            lead.append("interface")
         data: list[list[Any]] = []
         for t, in_bps, out_bps in rows:
-            values: list[Any] = [in_bps if c == "in" else out_bps for c in columns]
-            data.append([t, *values] if with_time else values)
+            head: list[Any] = []
+            if "date_column" in variants:
+                head.append(iso_utc(t))
+            elif with_time:
+                head.append(t)
+            if "interface_column" in variants:
+                head.append(interface)
+            data.append([*head, *make_row(round(in_bps / rate_div, 1), round(out_bps / rate_div, 1))])
         if fault is not None and fault.kind == "gaps":
             gap = math.nan if fault.gap_style == "nan" else None
             every = max(1, fault.every)
+            keep = len(lead)
             for index in range(every - 1, len(data), every):
-                data[index] = [data[index][0], *([gap] * len(columns))] if with_time else (
-                    [gap] * len(columns))
+                data[index] = [*data[index][:keep], *([gap] * (len(data[index]) - keep))]
         args_echo: dict[str, Any] = {"period": args.period, "interface": args.interface,
                                      "step": args.step}
         if args.start is not None:
@@ -311,31 +355,28 @@ class HivelocityApi:
             args_echo["end"] = args.end
         if args.historical is not None:
             args_echo["historical"] = args.historical
+        xfer_div = 8 if "totals_bytes" in variants else 1
         metadata: dict[str, Any] = {
             "start": rows[0][0] if rows else int(start),
             "end": rows[-1][0] + step if rows else int(end),
             "step": step,
-            "legend": (["time", *legend] if with_time else legend),
+            "legend": [*lead, *legend],
             "totals": {
-                "In Xfer": round(bits_in * scale),
-                "Out Xfer": round(bits_out * scale),
-                "In 95th": round(percentile_95([r[1] for r in rows]), 2),
-                "Out 95th": round(percentile_95([r[2] for r in rows]), 2),
+                "In Xfer": round(bits_in * scale / xfer_div),
+                "Out Xfer": round(bits_out * scale / xfer_div),
+                "In 95th": round(percentile_95([r[1] for r in rows]) / rate_div, 2),
+                "Out 95th": round(percentile_95([r[2] for r in rows]) / rate_div, 2),
             },
             "args": args_echo,
         }
         if fault is not None and fault.kind == "empty_metadata":
             metadata = {}
-        return Reply(200, [{
-            "interface": args.interface,
+        return {
+            "interface": interface,
             "switchId": service.switch_id,
             "metadata": metadata,
             "bandwidthData": data,
-        }])
-
-
-def _column_of(name: str) -> str:
-    return "out" if name.lower().startswith("out") else "in"
+        }
 
 
 def _status_fault(fault: Fault) -> tuple[int, Any, dict[str, str]]:

@@ -53,7 +53,8 @@ _INSTANCE_NAMES = ["Primary VPN", "Office Link", "Remote Staff", "Site-to-Site E
 ALLOWANCE_OUT_BYTES = 10 * 10**12
 
 
-RESET_GRID_S = 300  # period boundaries of the resetting instance fall on 5-minute marks
+RESET_GRID_S = 300
+RENEW_MID_MONTH_INDEX = 4  # period boundaries of the resetting instance fall on 5-minute marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class HvService:
     switch_id: str
     created: int
     profile: Profile
+    renew_day: int = 1  # the day of the month its monthly billing cycle starts (GET /service/)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,9 @@ def build_hivelocity(seed: int, count: int, start: float, hostile: bool) -> list
             created=int(start) - 86400 * (40 + rng.randrange(900)),
             profile=profile,
         ))
+    if count > RENEW_MID_MONTH_INDEX:
+        # One service renews mid-month: its billing period is its own, not the calendar's.
+        services[RENEW_MID_MONTH_INDEX] = replace(services[RENEW_MID_MONTH_INDEX], renew_day=15)
     if hostile and count >= 3:
         services[2] = replace(services[2], name=HOSTILE_NAME)
         if count >= 4:
