@@ -224,7 +224,10 @@ def billing_for(
     is stale: elapsed time is measured to when the totals were true.
     """
     as_of = usage.as_of if usage is not None and usage.as_of is not None else now
-    period = period_for(resource, account, as_of, observed_reset_at=observed_reset_at)
+    at = as_of
+    if usage is not None and usage.period_start is not None and usage.period_start > as_of:
+        at = usage.period_start  # totals asked for just after a boundary: the new period
+    period = period_for(resource, account, at, observed_reset_at=observed_reset_at)
     start, end = period.start, period.end
     period_s = end - start
     elapsed_s = min(max(as_of - start, 0.0), period_s)

@@ -239,3 +239,17 @@ def test_altostrat_period_starts_at_the_reset_seen_between_two_runs(isolated, ca
     assert later["period_source"] == "observed_reset" and later["projection"] == "estimate"
     assert later["period_end"] == "2027-01-01T13:00:00Z"
     assert later["projected_out_bytes"] == round(36 * 10**9 / (6 * 3600) * (31 * 86400))
+
+
+def test_totals_asked_for_just_after_a_boundary_belong_to_the_new_period() -> None:
+    boundary = ts(2026, 12, 1)
+    usage = Usage(0, 0, boundary - 300, period_start=boundary)  # the newest row ends 23:55
+    fig = billing_for(hv(), usage, AccountConfig("hv", "hivelocity"), boundary + 30)
+    assert fig.period_start == boundary and fig.warnings == ()
+
+
+def test_totals_over_another_window_are_flagged_not_projected_silently() -> None:
+    usage = Usage(0, TB, ts(2026, 11, 20), period_start=ts(2026, 11, 10))
+    fig = billing_for(hv(), usage, AccountConfig("hv", "hivelocity"), 0)
+    assert [w.kind for w in fig.warnings] == ["period"]
+    assert "2026-11-10T00:00:00Z" in fig.warnings[0].message
