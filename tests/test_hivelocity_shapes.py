@@ -173,3 +173,25 @@ def test_a_leading_interface_column_is_not_read_as_inbound() -> None:
              "bandwidthData": [["public", 5.0, 7.0]]}]
     series = parse_series(body, interface="public", requested_step_s=300)
     assert (series.samples[0].in_bps, series.samples[0].out_bps) == (5.0, 7.0)
+
+
+def test_legend_and_units_are_per_account_settings_that_reach_the_client() -> None:
+    from bwtui.config import ConfigError, parse_config_text
+    from bwtui.runtime import client_settings
+
+    config = parse_config_text(
+        '[[account]]\nname = "hv"\nprovider = "hivelocity"\nlegend_time = "when, ts"\n'
+        'legend_in = "rx"\nlegend_out = "tx"\ntotals_unit = "bytes"\n'
+        '[account.resources."152515"]\nbilling_day = 15\n'
+    )
+    settings = client_settings(config.accounts[0])
+    client = HivelocityClient("hv", TOKEN, **settings)
+    assert client.legend.time_names == ("when", "ts")
+    assert (client.legend.in_prefix, client.legend.out_prefix) == ("rx", "tx")
+    assert (client.units.totals, client.units.rates) == ("bytes", "bits")
+    assert client.resource_billing_days == {"152515": 15}
+    with pytest.raises(ConfigError) as caught:
+        parse_config_text('[[account]]\nname = "hv"\nprovider = "hivelocity"\nrates_unit = "nibbles"\n')
+    assert ":4:" in str(caught.value) and "bits" in str(caught.value)
+    with pytest.raises(ConfigError):
+        parse_config_text('[[account]]\nname = "v"\nprovider = "altostrat"\ntotals_unit = "bytes"\n')
