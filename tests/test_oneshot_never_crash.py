@@ -127,17 +127,19 @@ def test_status_prints_every_failure_as_a_row_and_exits_3(shot, fmt, columns, ca
 
 
 @matrix
-@given(shot=shots())
-def test_check_always_answers_one_plugin_line(shot, capsys):
+@given(shot=shots(), flags=st.sampled_from([[], ["--availability"]]))
+def test_check_always_answers_one_plugin_line(shot, flags, capsys):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("bwtui.commands.check.poll_for", lambda args, only_account=None: shot)
-        code = check.run(_args(check, ["check"]))
+        code = check.run(_args(check, ["check", *flags]))
     out, err = capsys.readouterr()
     assert out.count("\n") == 1 and out.startswith("BWTUI ")
     assert code in (0, 1, 2, 3) and "Traceback" not in err
     account_failures, resource_failures = _failures(shot)
     if account_failures or resource_failures or not shot.states:
         assert code != 0
+    if flags and (account_failures or resource_failures):
+        assert code == 2 and out.startswith("BWTUI CRITICAL - ")
 
 
 @matrix
