@@ -66,6 +66,8 @@ def test_with_no_flags_a_projected_overage_is_critical(fleet: Fleet, capsys) -> 
     code, line = run([], capsys)
     assert code == 2 and line.startswith("BWTUI CRITICAL - 1 critical of 2 resources")
     assert "projected out 120% > critical 100%" in line
+    # perfdata carries the default levels too: 90 % and 100 % of the 10 TB allowance
+    assert "'hv/2 projected_out'=12000000000000B;9000000000000;10000000000000;0;10000000000000" in line
 
 
 def test_with_no_flags_ninety_percent_is_a_warning(fleet: Fleet, capsys) -> None:

@@ -274,7 +274,7 @@ def test_check_command_line_thresholds_and_resource_filter(fake: FakeProviders, 
         "BWTUI OK - 1 resource OK | 'hv-prod/152516 in'=1000000;;;0 "
         "'hv-prod/152516 out'=600000000;700000000;1000000000;0 "
         "'hv-prod/152516 period_out'=2000000000000B;;;0;10000000000000 "
-        "'hv-prod/152516 projected_out'=4000000000000B;;;0;10000000000000\n"
+        "'hv-prod/152516 projected_out'=4000000000000B;9000000000000;10000000000000;0;10000000000000\n"
     )
 
 

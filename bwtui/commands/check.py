@@ -33,7 +33,7 @@ from bwtui.config import Thresholds
 from bwtui.exits import ConfigProblem, UsageError
 from bwtui.model import ProviderError, ResourceState
 from bwtui.text import printable
-from bwtui.thresholds import Evaluation, Level, evaluate, worst
+from bwtui.thresholds import Evaluation, Level, evaluate, overage_levels, worst
 
 MAX_LISTED = 5
 
@@ -104,10 +104,11 @@ def perfdata_for(item: CheckItem) -> list[str]:
         allowance = fig.allowance_out_bytes
         warn = crit = None
         if allowance is not None:
-            if th.warn_projected_pct is not None:
-                warn = allowance * th.warn_projected_pct / 100
-            if th.crit_projected_pct is not None:
-                crit = allowance * th.crit_projected_pct / 100
+            warn_pct, crit_pct, _ = overage_levels(th)  # the default overage flag included
+            if warn_pct is not None:
+                warn = allowance * warn_pct / 100
+            if crit_pct is not None:
+                crit = allowance * crit_pct / 100
         out.append(
             _perf(_label(item, "period_out"), fig.used_out_bytes, "B", None, None, 0, allowance)
         )
