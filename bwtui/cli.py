@@ -13,10 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from bwtui import __version__
-from bwtui.commands.common import add_config_option
+from bwtui.commands.common import add_collector_option, add_config_option
 from bwtui.exits import EXIT_INTERRUPTED
 
-SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate", "providers")
+SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate", "providers",
+               "serve")
 
 
 class _VersionAction(argparse.Action):
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_VersionAction)
     add_config_option(parser)
+    add_collector_option(parser)
     parser.add_argument(
         "--demo", action="store_true", help="monitor the built-in simulated provider APIs"
     )

@@ -87,6 +87,8 @@ class Config:
     theme: str = "default"
     ascii: bool = False
     poll: PollSettings = field(default_factory=PollSettings)
+    # A collector to attach to (``bwtui serve``'s URL), "off" to never attach; None: find one.
+    collector: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,7 +102,7 @@ HIVELOCITY_INTERFACES: tuple[str, ...] = ("eth0", "eth1", "public", "private", "
 ACCOUNT_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 TB_BYTES = 10**12
 
-_TOP_KEYS = ("theme", "ascii", "poll", "account")
+_TOP_KEYS = ("theme", "ascii", "poll", "account", "collector")
 _POLL_KEYS = ("altostrat_interval_s", "request_deadline_s", "max_concurrency")
 _ACCOUNT_KEYS = (
     "name",
@@ -338,6 +340,7 @@ class _Validator:
         if not isinstance(ascii_, bool):
             raise self.error((), "ascii", "'ascii' must be true or false", "write ascii = true or ascii = false")
         poll = self.poll(data["poll"]) if "poll" in data else PollSettings()
+        collector = self.collector(data.get("collector"))
         raw_accounts = data.get("account", [])
         if isinstance(raw_accounts, dict) or not isinstance(raw_accounts, list):
             raise self.error(
@@ -359,7 +362,22 @@ class _Validator:
                 )
             seen[folded] = index
             accounts.append(account)
-        return Config(path=path, accounts=accounts, theme=theme, ascii=ascii_, poll=poll)
+        return Config(path=path, accounts=accounts, theme=theme, ascii=ascii_, poll=poll,
+                      collector=collector)
+
+    def collector(self, value: object) -> str | None:
+        """``collector = "http://127.0.0.1:9848"`` (``bwtui serve``'s URL) or ``"off"``."""
+        if value is None:
+            return None
+        fix = 'write collector = "http://127.0.0.1:9848" (the URL `bwtui serve` prints) or "off"'
+        if not isinstance(value, str) or not value.strip():
+            raise self.error((), "collector", "'collector' must be a URL or \"off\"", fix)
+        if value.strip().lower() == "off":
+            return "off"
+        bad = base_url_problem(value.strip())
+        if bad:
+            raise self.error((), "collector", bad[0].replace("base_url", "collector"), bad[1])
+        return value.strip().rstrip("/")
 
     def poll(self, value: object) -> PollSettings:
         table = ("poll",)

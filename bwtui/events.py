@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bwtui.config import AccountConfig
 from bwtui.model import ProviderError, RateLimit, Resource, ResourceState, Series
 from bwtui.model import Period
 
@@ -62,4 +63,21 @@ class PollerPaused:
     paused: bool
 
 
-PollEvent = AccountListed | AccountFailed | ResourceUpdated | SeriesUpdated | RateLimitUpdated | PollerPaused
+@dataclass(frozen=True, slots=True)
+class SourceChanged:
+    """The data source changed how it gets its data (attached to a collector, polling directly,
+    lost its collector). Sent by the source itself, never by a poller or over a feed.
+
+    ``accounts``: the accounts it serves from now on (their configs: billing and thresholds);
+    ``note``: what to tell the user once; ``severity``: ``information``, ``warning`` or ``error``.
+    """
+
+    note: str
+    accounts: tuple[AccountConfig, ...] = ()
+    severity: str = "information"
+
+
+PollEvent = (
+    AccountListed | AccountFailed | ResourceUpdated | SeriesUpdated | RateLimitUpdated | PollerPaused
+    | SourceChanged
+)

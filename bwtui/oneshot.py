@@ -37,6 +37,7 @@ class OneShot:
     billing: dict[tuple[str, str], BillingFigures | None] = field(default_factory=dict)
     history_problem: str | None = None
     skipped: dict[str, list[SkippedItem]] = field(default_factory=dict)  # by account name
+    via: str | None = None  # the collector's URL when one answered instead of the providers
 
 
 def poll_once(config: Config, *, only_account: str | None = None) -> OneShot:

@@ -47,10 +47,12 @@ def client_settings(account: AccountConfig) -> dict[str, object]:
     return settings
 
 
-def build_runtime(account: AccountConfig) -> AccountRuntime:
+def build_runtime(account: AccountConfig, *, http: object | None = None) -> AccountRuntime:
     """A client for the account where a token is found, else the reason there is none.
 
     The token lookup may touch the OS keyring (bounded by a timeout): call it off the UI thread.
+    ``http``: an ``httpx.AsyncClient`` for the client to use (the collector's counting one); the
+    caller closes it.
     """
     from bwtui.providers import make_client, provider_spec
     from bwtui.secrets import resolve_token
@@ -62,8 +64,11 @@ def build_runtime(account: AccountConfig) -> AccountRuntime:
     token = resolve_token(account.name)
     if token.token is None:
         return AccountRuntime(account, None, token.problem)
+    settings = client_settings(account)
+    if http is not None:
+        settings["http"] = http
     try:
-        client = make_client(account.provider, account.name, token.token, **client_settings(account))
+        client = make_client(account.provider, account.name, token.token, **settings)
     except ValueError as error:
         return AccountRuntime(account, None, str(error))
     return AccountRuntime(account, client)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bwtui.billing import BillingFigures
-from bwtui.commands.common import add_config_option, poll_for
+from bwtui.commands.common import add_collector_option, add_config_option, poll_for
 from bwtui.config import Thresholds
 from bwtui.exits import ConfigProblem, UsageError
 from bwtui.model import ProviderError, ResourceState
@@ -237,6 +237,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--demo", action="store_true", help="check the built-in simulated provider APIs"
     )
     add_config_option(parser)
+    add_collector_option(parser)
     parser.set_defaults(func=run)
 
 

@@ -29,6 +29,21 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
 
 
+COLLECTOR_HELP = ("attach to this collector (`bwtui serve`'s URL), or 'off' to poll directly "
+                  "(default: the config's collector, else one found on this host)")
+
+
+def add_collector_option(parser: argparse.ArgumentParser) -> None:
+    """``--collector URL|off`` on ``parser`` (any level, like ``--config``)."""
+    parser.add_argument("--collector", metavar="URL", default=argparse.SUPPRESS, help=COLLECTOR_HELP)
+
+
+def collector_arg(args: argparse.Namespace) -> str | None:
+    """The ``--collector`` value (None: not given)."""
+    value = getattr(args, "collector", None)
+    return str(value) if value else None
+
+
 def config_arg(args: argparse.Namespace) -> str | None:
     """The ``--config`` value from whichever parser level it was given at (None: not given)."""
     value = getattr(args, "config", None)
@@ -84,4 +99,8 @@ def poll_for(args: argparse.Namespace, *, only_account: str | None = None) -> On
 
     if getattr(args, "demo", False):
         return poll_demo_once(only_account=only_account)
-    return poll_once(load_config_for(args), only_account=only_account)
+    config = load_config_for(args)
+    from bwtui.collector.viewer import oneshot_via_collector
+
+    shot = oneshot_via_collector(config, option=collector_arg(args), only_account=only_account)
+    return shot if shot is not None else poll_once(config, only_account=only_account)

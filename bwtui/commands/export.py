@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bwtui.commands.common import fail
+from bwtui.commands.common import add_collector_option, add_config_option, collector_arg, fail
 from bwtui.exits import EXIT_FAILED, EXIT_OK
 from bwtui.history import ExportRow, HistoryUnavailable
 from bwtui.periods import iso_utc
@@ -125,12 +125,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--history",
         metavar="PATH",
-        help="history database (default: the user state dir's bwtui/history.sqlite3)",
+        help="history database (default: a running collector's, else the user state dir's "
+        "bwtui/history.sqlite3)",
     )
+    add_config_option(parser)
+    add_collector_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, *, now: float | None = None) -> int:
+    from bwtui.collector.client import CollectorUnavailable
     from bwtui.history import default_history_path, open_history
 
     now = time.time() if now is None else now
@@ -145,8 +149,11 @@ def run(args: argparse.Namespace, *, now: float | None = None) -> int:
         if getattr(args, "history", None)
         else default_history_path()
     )
+    remote = None if getattr(args, "history", None) else _collector_rows(args, since)
     store = None
-    if path.exists():
+    if remote is not None:
+        pass  # the collector's history, streamed
+    elif path.exists():
         store, problem = open_history(path, auto_compact=False)
         if store is None:
             print(f"bwtui: {problem}", file=sys.stderr)
@@ -155,7 +162,8 @@ def run(args: argparse.Namespace, *, now: float | None = None) -> int:
         print(f"bwtui: no history yet at {path}; nothing to export", file=sys.stderr)
     try:
         rows: Iterable[ExportRow] = (
-            store.export_rows(since=since, account=args.account, resource_id=args.resource)
+            remote if remote is not None
+            else store.export_rows(since=since, account=args.account, resource_id=args.resource)
             if store is not None
             else ()
         )
@@ -169,12 +177,26 @@ def run(args: argparse.Namespace, *, now: float | None = None) -> int:
     except OSError as error:
         print(f"bwtui: cannot write {args.output or 'stdout'}: {error.strerror}", file=sys.stderr)
         return EXIT_FAILED
-    except HistoryUnavailable as error:  # the file went bad while reading it
+    except (HistoryUnavailable, CollectorUnavailable) as error:  # went bad while reading
         print(f"bwtui: {error}", file=sys.stderr)
         return EXIT_FAILED
     finally:
         if store is not None:
             store.close()
+
+
+def _collector_rows(args: argparse.Namespace, since: float | None) -> Iterable[ExportRow] | None:
+    """The running collector's history (None: no collector, or it did not answer)."""
+    from bwtui.collector.viewer import export_via_collector
+    from bwtui.commands.common import load_config_for
+    from bwtui.exits import UsageError
+
+    try:
+        config = load_config_for(args)
+    except UsageError:
+        config = None  # a broken config must not stop an export of stored history
+    return export_via_collector(config, option=collector_arg(args), since=since,
+                                account=args.account, resource_id=args.resource)
 
 
 def _write(

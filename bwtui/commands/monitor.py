@@ -6,10 +6,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from bwtui.commands.common import config_arg, fail, load_config_for
+from bwtui.commands.common import collector_arg, config_arg, fail, load_config_for
 from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL, UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from bwtui.collector.discovery import CollectorRef
+    from bwtui.config import Config
     from bwtui.history import HistoryStore
 
 
@@ -19,6 +23,22 @@ def _open_history(demo: bool) -> tuple[HistoryStore | None, str | None]:
     from bwtui.paths import demo_history_file
 
     return open_history(demo_history_file() if demo else None)
+
+
+def _run_attached(collector: CollectorRef, config: Config, *, theme: str, ascii_mode: bool,
+                  config_path: Path) -> int:
+    """The monitor as a viewer of a collector (polling directly only while it is gone).
+
+    The collector keeps the history, so this process opens none."""
+    from bwtui.clock import RealClock
+    from bwtui.collector.client import collector_token
+    from bwtui.collector.fallback import FallbackSource
+    from bwtui.runtime import build_runtimes
+    from bwtui.ui.app import run_app
+
+    runtimes = build_runtimes(config)
+    source = FallbackSource(collector, runtimes, clock=RealClock(), token=collector_token())
+    return run_app(runtimes, theme=theme, ascii=ascii_mode, config_path=config_path, source=source)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +75,15 @@ def run(args: argparse.Namespace) -> int:
     from bwtui.runtime import build_runtimes
 
     config_path = locate_config(config_arg(args)).path
+    from bwtui.collector.viewer import choose_collector
+
+    try:
+        collector = choose_collector(config, collector_arg(args))
+    except UsageError as error:
+        return fail(str(error))
+    if collector is not None:
+        return _run_attached(collector, config, theme=theme, ascii_mode=ascii_mode,
+                             config_path=config_path)
     # On the first-run screen an account added with `a` keeps its history; if the user starts
     # the demo there instead, the app drops the store so simulated data never lands in it.
     first_run = not config.accounts

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bwtui.commands.common import add_config_option, fail, poll_for
+from bwtui.commands.common import add_collector_option, add_config_option, fail, poll_for
 from bwtui.exits import EXIT_FAILED, EXIT_OK, UsageError
 from bwtui.model import DataWarning, ProviderError, ResourceState, SkippedItem
 from bwtui.periods import iso_utc
@@ -75,6 +75,7 @@ class StatusReport:
     generated_at: float
     accounts: Sequence[AccountStatus]
     resources: Sequence[dict[str, object]]
+    via: str | None = None  # the collector's URL when the figures came from one
 
     @property
     def failed(self) -> bool:
@@ -102,6 +103,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--demo", action="store_true", help="use the built-in simulated provider APIs"
     )
     add_config_option(parser)
+    add_collector_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -153,6 +155,8 @@ def _as_of(state: ResourceState) -> float | None:
 def render_json(report: StatusReport) -> str:
     document = {
         "generated_at": iso_utc(report.generated_at),
+        "via": "collector" if report.via else "direct",
+        "collector": report.via,
         "accounts": [
             {
                 "name": a.name,
@@ -236,6 +240,8 @@ def render_table(report: StatusReport, *, width: int | None = None, wide: bool =
             footer.append(f"{account.name}: {len(account.skipped)} {noun} not watched: {shown}")
     if not report.resources and not any(a.error for a in report.accounts):
         footer.append("(no resources)")
+    if report.via:
+        footer.append(f"via collector {report.via}")
     return render(rows, footer, None if wide else width)
 
 
@@ -303,4 +309,4 @@ def build_report(shot: OneShot) -> StatusReport:
         AccountStatus(r.name, r.provider, r.error, tuple(shot.skipped.get(r.name, ())))
         for r in shot.accounts
     ]
-    return StatusReport(shot.generated_at, accounts, records)
+    return StatusReport(shot.generated_at, accounts, records, via=shot.via)

@@ -27,6 +27,7 @@ from bwtui.events import (
     RateLimitUpdated,
     ResourceUpdated,
     SeriesUpdated,
+    SourceChanged,
 )
 from bwtui.history import HistoryStore
 from bwtui.model import Period, ResourceState, Series
@@ -34,7 +35,7 @@ from bwtui.providers import provider_spec
 from bwtui.runtime import AccountRuntime
 from bwtui.session.alerts import ThresholdAlerts
 from bwtui.session.billing import figures_for
-from bwtui.session.changes import Announcement, Changes
+from bwtui.session.changes import Announcement, Changes, Severity
 from bwtui.session.history_sync import HISTORY_FLUSH_S, HistorySync
 from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
@@ -105,7 +106,23 @@ class MonitorSession:
             if self.store.paused != event.paused:
                 self.store.paused = event.paused
                 changes.paused = event.paused
+        elif isinstance(event, SourceChanged):
+            self._source_changed(event, changes)
         return changes
+
+    def _source_changed(self, event: SourceChanged, changes: Changes) -> None:
+        """The source now serves these accounts (a collector's, or this config's again)."""
+        for account in event.accounts:
+            self._accounts[account.name] = account
+            self.store.add_account(account.name, account.provider)
+        # Every account label and the header show the source: redraw them.
+        changes.accounts.update(self.store.accounts)
+        self.store.crashed = None
+        if event.note:
+            severity: Severity = "warning" if event.severity == "warning" else (
+                "error" if event.severity == "error" else "information")
+            changes.announcements.append(Announcement(
+                safe_text(event.note, max_len=ERROR_MAX), title="data source", severity=severity))
 
     def _resource_updated(self, state: ResourceState, changes: Changes) -> None:
         if not self.store.apply_state(state):

@@ -18,6 +18,7 @@ from bwtui.events import (
     RateLimitUpdated,
     ResourceUpdated,
     SeriesUpdated,
+    SourceChanged,
 )
 
 
@@ -53,6 +54,10 @@ class PollerPausedMessage(PollMessage):
     """Polling was paused or resumed."""
 
 
+class SourceChangedMessage(PollMessage):
+    """The data source switched (attached to a collector, polling directly)."""
+
+
 class SourceFailedMessage(Message):
     """The data source itself died; the app keeps running and says so."""
 
@@ -68,6 +73,7 @@ _BY_EVENT: dict[type[PollEvent], type[PollMessage]] = {
     SeriesUpdated: SeriesUpdatedMessage,
     RateLimitUpdated: RateLimitUpdatedMessage,
     PollerPaused: PollerPausedMessage,
+    SourceChanged: SourceChangedMessage,
 }
 
 

@@ -1,0 +1,2 @@
+"""One collector per host: ``bwtui serve`` polls, keeps history, feeds Prometheus and viewers.
+"""

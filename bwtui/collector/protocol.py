@@ -1,0 +1,322 @@
+"""The viewer feed, version 1: what a collector tells its viewers, and how a viewer reads it back.
+
+Transport: ``GET /api/v1/feed`` answers ``text/event-stream`` (server-sent events, one JSON
+object per ``data:`` line, no line breaks inside it):
+
+- ``event: hello``: ``{"protocol": "bwtui-feed", "version": 1, "collector": {...},
+  "accounts": [account terms, ...]}``. A viewer refuses another ``version`` (and says so).
+- ``event: poll``: one poll event, ``{"type": "ResourceUpdated", ...its fields}``. The first ones
+  are the snapshot (everything the collector knows), then every change as it happens.
+- ``event: synced``: the snapshot is complete (``{"events": N}``).
+- ``event: bye``: the collector is stopping (``{"reason": ...}``); the stream ends.
+- ``: keepalive`` comments every 15 s; a viewer that hears nothing for 45 s reconnects.
+
+An event's fields are the fields of its class in :mod:`bwtui.events` (and the model classes
+inside it), by name; ``null`` fields are left out; a rate sample is ``[t, in_bps, out_bps]``; a
+provider error is ``{"kind", "message", "status", "retry_after_s"}``. Readers ignore event types
+and fields they do not know, so a newer collector can add them within version 1. Account terms
+are the account's config minus where and how it is reached (no ``base_url``, no provider
+settings); the feed never carries a token.
+
+``GET /api/v1/snapshot`` returns the same hello and snapshot events as one JSON document.
+Nothing here does I/O: encoding and decoding only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+import types
+import typing
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from bwtui.config import AccountConfig
+from bwtui.events import PollEvent, SourceChanged
+from bwtui.history import ExportRow
+from bwtui.model import ErrorKind, ProviderError, Sample
+
+FEED_PROTOCOL = "bwtui-feed"
+FEED_VERSION = 1
+FEED_PATH = "/api/v1/feed"
+SNAPSHOT_PATH = "/api/v1/snapshot"
+SERIES_PATH = "/api/v1/series"
+EXPORT_PATH = "/api/v1/export"
+KEEPALIVE_S = 15.0
+SILENCE_TIMEOUT_S = 45.0
+
+# Events a source makes for its own view; they never travel over a feed.
+_LOCAL_ONLY: tuple[type, ...] = (SourceChanged,)
+EVENT_TYPES: dict[str, type] = {
+    cls.__name__: cls for cls in get_args(PollEvent) if cls not in _LOCAL_ONLY
+}
+# Account config fields that say where and how an account is reached: never sent.
+_PRIVATE_ACCOUNT_FIELDS = frozenset({"base_url", "settings", "path_prefix", "interface"})
+
+
+class FeedError(Exception):
+    """The feed broke the protocol (bad JSON, wrong shape, another version)."""
+
+
+# ----- encoding -----------------------------------------------------------------------------------
+def to_plain(value: object) -> Any:
+    """``value`` as JSON-ready data (see the module docstring for the shapes)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value.value if isinstance(value, enum.Enum) else value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Sample):
+        return [to_plain(value.t), to_plain(value.in_bps), to_plain(value.out_bps)]
+    if isinstance(value, ProviderError):
+        return _without_none({"kind": value.kind.value, "message": value.message,
+                              "status": value.status, "retry_after_s": to_plain(value.retry_after_s)})
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _without_none({f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, (tuple, list)):
+        return [to_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): to_plain(item) for key, item in value.items()}
+    raise TypeError(f"cannot encode {type(value).__name__} for the feed")
+
+
+def _without_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: item for key, item in data.items() if item is not None}
+
+
+def encode_event(event: PollEvent) -> str:
+    """One poll event as a single line of JSON."""
+    data = {"type": type(event).__name__, **to_plain(event)}
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def account_terms(account: AccountConfig) -> dict[str, Any]:
+    """What a viewer needs of an account's config (billing, thresholds), nothing about access."""
+    return {
+        f.name: to_plain(getattr(account, f.name))
+        for f in dataclasses.fields(account)
+        if f.name not in _PRIVATE_ACCOUNT_FIELDS and getattr(account, f.name) is not None
+    }
+
+
+def hello(accounts: Iterable[AccountConfig], collector: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``hello`` document that opens a feed and a snapshot."""
+    return {"protocol": FEED_PROTOCOL, "version": FEED_VERSION, "collector": dict(collector),
+            "accounts": [account_terms(account) for account in accounts]}
+
+
+def sse(event: str, data: str, *, event_id: int | None = None) -> bytes:
+    """One server-sent event; ``data`` must be a single line (JSON without raw line breaks)."""
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {data}\n\n".encode()
+
+
+KEEPALIVE = b": keepalive\n\n"
+
+
+EXPORT_FIELDS = ("account", "resource_id", "record", "tier", "t", "in_bps", "out_bps", "in_bytes",
+                 "out_bytes")
+
+
+def encode_export_row(row: ExportRow) -> str:
+    """One stored history row as a JSON array in :data:`EXPORT_FIELDS` order."""
+    return json.dumps([to_plain(getattr(row, name)) for name in EXPORT_FIELDS], allow_nan=False)
+
+
+def decode_export_row(line: str) -> ExportRow:
+    """A history row from :func:`encode_export_row`'s line."""
+    data = parse_json(line)
+    if not isinstance(data, list) or len(data) != len(EXPORT_FIELDS):
+        raise FeedError("an export line is not a history row")
+    try:
+        return typing.cast(ExportRow, _from_plain(ExportRow, dict(zip(EXPORT_FIELDS, data, strict=True))))
+    except (TypeError, ValueError, KeyError) as error:
+        raise FeedError(f"an export line has the wrong shape: {error}") from None
+
+
+# ----- decoding -----------------------------------------------------------------------------------
+def decode_event(data: Mapping[str, Any]) -> PollEvent | None:
+    """A poll event from its JSON object; None for a type this viewer does not know."""
+    cls = EVENT_TYPES.get(str(data.get("type")))
+    if cls is None:
+        return None
+    try:
+        return typing.cast(PollEvent, _from_plain(cls, data))
+    except (TypeError, ValueError, KeyError) as error:
+        raise FeedError(f"a {cls.__name__} event has the wrong shape: {error}") from None
+
+
+def decode_accounts(items: object) -> tuple[AccountConfig, ...]:
+    """Account terms from a ``hello`` (name and provider required)."""
+    if not isinstance(items, list):
+        raise FeedError("hello.accounts is not a list")
+    accounts: list[AccountConfig] = []
+    for item in items:
+        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+            raise FeedError("an account in hello has no name")
+        try:
+            accounts.append(typing.cast(AccountConfig, _from_plain(AccountConfig, item)))
+        except (TypeError, ValueError, KeyError) as error:
+            raise FeedError(f"account {item.get('name')!r} has the wrong shape: {error}") from None
+    return tuple(accounts)
+
+
+def check_hello(data: object) -> Mapping[str, Any]:
+    """The hello document, or FeedError when it is not a version-1 bwtui feed."""
+    if not isinstance(data, Mapping) or data.get("protocol") != FEED_PROTOCOL:
+        raise FeedError("this is not a bwtui collector feed")
+    version = data.get("version")
+    if version != FEED_VERSION:
+        raise FeedError(f"the collector speaks feed version {version}; this bwtui reads version "
+                        f"{FEED_VERSION}. Run the same bwtui version on both sides")
+    return data
+
+
+def parse_json(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):
+        raise FeedError("a feed message is not valid JSON") from None
+
+
+class SseReader:
+    """Turns the lines of an event stream into ``(event, data)`` pairs (comments are skipped)."""
+
+    def __init__(self) -> None:
+        self._event = "message"
+        self._data: list[str] = []
+
+    def feed(self, line: str) -> tuple[str, str] | None:
+        """One line (without its line break); returns a complete event at a blank line."""
+        if line == "":
+            if not self._data:
+                self._event = "message"
+                return None
+            event, data = self._event, "\n".join(self._data)
+            self._event, self._data = "message", []
+            return event, data
+        if line.startswith(":"):
+            return None
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "event":
+            self._event = value
+        elif name == "data":
+            self._data.append(value)
+        return None
+
+    def feed_all(self, lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+        for line in lines:
+            done = self.feed(line)
+            if done is not None:
+                yield done
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls)
+    return hints
+
+
+def _from_plain(tp: Any, data: Any) -> Any:
+    """``data`` read back as type ``tp`` (a class, ``X | None``, ``tuple[X, ...]``, a mapping)."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        options = get_args(tp)
+        if data is None:
+            if type(None) in options:
+                return None
+            raise ValueError("a value is missing")
+        errors: list[str] = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _from_plain(option, data)
+            except (TypeError, ValueError, KeyError) as error:
+                errors.append(str(error))
+        raise ValueError("; ".join(errors) or "no type fits")
+    if origin is tuple:
+        args = get_args(tp)
+        _need(data, list)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_from_plain(args[0], item) for item in data)
+        if len(args) != len(data):
+            raise ValueError(f"expected {len(args)} items, got {len(data)}")
+        return tuple(_from_plain(arg, item) for arg, item in zip(args, data, strict=True))
+    if origin in (list,):
+        _need(data, list)
+        return [_from_plain(get_args(tp)[0], item) for item in data]
+    if origin in (dict, Mapping) or tp is Mapping:
+        _need(data, dict)
+        value_type = get_args(tp)[1] if get_args(tp) else Any
+        return {str(key): _from_plain(value_type, item) for key, item in data.items()}
+    if tp is Any or tp is object:
+        return data
+    if tp is Sample:
+        _need(data, list)
+        if len(data) != 3:
+            raise ValueError("a sample is [t, in_bps, out_bps]")
+        return Sample(_number(data[0]), _optional_number(data[1]), _optional_number(data[2]))
+    if tp is ProviderError:
+        _need(data, dict)
+        return ProviderError(ErrorKind(data["kind"]), str(data.get("message", "")),
+                             status=_optional_int(data.get("status")),
+                             retry_after_s=_optional_number(data.get("retry_after_s")))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(data)
+    if tp is float:
+        return _number(data)
+    if tp is bool:
+        _need(data, bool)
+        return data
+    if tp is int:
+        return _whole(data)
+    if tp is str:
+        _need(data, str)
+        return data
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        _need(data, dict)
+        hints = _hints(tp)
+        kwargs: dict[str, Any] = {}
+        for field in dataclasses.fields(tp):
+            if not field.init:
+                continue
+            if field.name in data:
+                kwargs[field.name] = _from_plain(hints[field.name], data[field.name])
+            elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+                kwargs[field.name] = _from_plain(hints[field.name], None)
+        return tp(**kwargs)
+    raise TypeError(f"cannot read {tp!r} from the feed")
+
+
+def _need(data: Any, kind: type) -> None:
+    if not isinstance(data, kind):
+        raise ValueError(f"expected {kind.__name__}, got {type(data).__name__}")
+
+
+def _number(data: Any) -> float:
+    if isinstance(data, bool) or not isinstance(data, (int, float)):
+        raise ValueError(f"expected a number, got {type(data).__name__}")
+    return float(data)
+
+
+def _optional_number(data: Any) -> float | None:
+    return None if data is None else _number(data)
+
+
+def _whole(data: Any) -> int:
+    if isinstance(data, float) and data.is_integer():
+        return int(data)
+    if isinstance(data, bool) or not isinstance(data, int):
+        raise ValueError(f"expected a whole number, got {type(data).__name__}")
+    return data
+
+
+def _optional_int(data: Any) -> int | None:
+    return None if data is None else _whole(data)
