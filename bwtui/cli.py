@@ -17,7 +17,7 @@ from bwtui.commands.common import add_collector_option, add_config_option
 from bwtui.exits import EXIT_INTERRUPTED
 
 SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate", "providers",
-               "serve")
+               "serve", "web")
 
 
 class _VersionAction(argparse.Action):
