@@ -1,8 +1,11 @@
-"""Poller CPU cost: N Hivelocity services on one key over a simulated day, on the fake clock.
+"""Poller CPU cost and pacing: N Hivelocity services on one key over a simulated day (fake clock).
 
 Usage: .venv/bin/python bench/bench_poller.py [--services 1000] [--hours 24]
 Prints CPU seconds (total, and without the in-memory fake provider's own work), requests,
-429s, and how often the selected and the other services were polled. A script, not a test.
+429s, how often the selected and the other services were polled, and the per-minute request
+histogram (issue 15: the busiest minute <= 2.5 % of the hour's budget, i.e. <= 1.5x the even
+share, and every minute of the hour used when the fleet needs it; no start-up burst).
+A script, not a test.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ async def bench(services: int, hours: float) -> None:
     )
     selected = client.resource(services // 2)
     poller.prioritize(selected.key)
+    clock_start = clock.now()
     cpu_started, wall_started = time.process_time(), time.perf_counter()
     await clock.run(poller.run(), until=clock.now() + hours * 3600)
     cpu_s, wall_s = time.process_time() - cpu_started, time.perf_counter() - wall_started
@@ -83,9 +87,37 @@ async def bench(services: int, hours: float) -> None:
     print(f"poller cpu per request: {(cpu_s - client.fake_cpu_s) / max(1, limiter.requests) * 1e6:.0f} us")
     print(f"events: {events}")
     print(f"selected service: {series_count(services // 2)} series polls (288 points a day at 5 min)")
+    histogram(client, limiter.limit, clock_start, hours)
     print(
         f"other services: series polls median {statistics.median(others):.0f}, "
         f"min {min(others)}, max {max(others)}"
+    )
+
+
+def histogram(client: TimedHivelocity, limit: int, start: float, hours: float) -> None:
+    """Requests per minute: the first hour, the busiest hour, and over every hour."""
+    minutes = [0] * int(hours * 60 + 1)
+    for call in client.calls:
+        minutes[min(len(minutes) - 1, int((call.t - start) // 60))] += 1
+    first_10s = sum(1 for call in client.calls if call.t - start < 10)
+    even = limit / 60
+    print(f"first 10 s: {first_10s} requests; even share of the limit: {even:.0f}/min")
+    worst_share = 0.0
+    for hour in range(int(hours)):
+        counts = minutes[hour * 60:(hour + 1) * 60]
+        share = max(counts) / limit
+        worst_share = max(worst_share, share)
+        if hour in (0, 1, int(hours) - 1):
+            print(
+                f"hour {hour:>2}: {sum(counts):>5} requests, busiest minute {max(counts)} "
+                f"({share:.2%} of {limit}; {max(counts) / even:.2f}x even), quietest {min(counts)}, "
+                f"minutes used {sum(1 for c in counts if c)}/60"
+            )
+            print("         per minute: " + " ".join(str(c) for c in counts))
+    used = sum(1 for c in minutes[: int(hours) * 60] if c)
+    print(
+        f"all hours: busiest minute {worst_share:.2%} of the hour's budget [target <= 2.50%], "
+        f"minutes used {used}/{int(hours) * 60}"
     )
 
 

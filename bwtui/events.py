@@ -57,6 +57,33 @@ class RateLimitUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class BudgetUpdated:
+    """A request budget group's state: the provider's figures, the pace, any 429 block.
+
+    Emitted when the stretch, the reason or a block changes (throttled otherwise). Times are
+    epoch seconds. ``stretch`` > 1 means unselected resources are polled that much less often
+    than their data changes (``effective_interval_s`` for a 5-minute series), and ``reason``
+    says why in words; ``blocked_until`` is set while a 429 stops every request of the group.
+    """
+
+    group: str
+    accounts: tuple[str, ...]
+    limit: int | None
+    remaining: int | None
+    reset_at: float | None
+    blocked_until: float | None
+    stretch: float
+    rate_rps: float
+    reason: str
+    rejected: int
+    at: float
+
+    def effective_interval_s(self, natural_s: float) -> float:
+        """What a resource polled every ``natural_s`` seconds gets under this budget."""
+        return natural_s * self.stretch
+
+
+@dataclass(frozen=True, slots=True)
 class PollerPaused:
     """Polling was paused (True) or resumed (False)."""
 
@@ -78,6 +105,6 @@ class SourceChanged:
 
 
 PollEvent = (
-    AccountListed | AccountFailed | ResourceUpdated | SeriesUpdated | RateLimitUpdated | PollerPaused
-    | SourceChanged
+    AccountListed | AccountFailed | ResourceUpdated | SeriesUpdated | RateLimitUpdated | BudgetUpdated
+    | PollerPaused | SourceChanged
 )

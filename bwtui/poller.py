@@ -1,16 +1,26 @@
 """The polling engine: what to ask each provider, when, and within what budget. Pure asyncio.
 
 Shape: per account, a task (in its own task group) lists resources and re-lists them now and
-then; per budget group (accounts on one provider host share Hivelocity's per-IP budget), one
-scheduler picks the next resource whose request is due (selected resource first, then ones the
-user asked to refresh, then the earliest due), takes requests from the budget, and starts that
-resource's poll in its account's task group under the account's concurrency limit. A resource
-has at most one poll in flight; the next is armed when it finishes.
+then; per budget group (accounts whose requests one provider budget counts: see
+``polling/account.py``), one scheduler picks the next resource to poll (the selected resource
+first, then ones the user asked to refresh, then visible ones that are due, then the one whose
+new data has waited longest), takes requests from the window budget and the pacer's token
+bucket, and starts that resource's poll in its account's task group under the account's
+concurrency limit. A resource has at most one poll in flight; the next is armed when it finishes.
 
-Cadence: Hivelocity's DAY series when a new 5-minute point is due (last sample + step + lag, never
-sooner than a step after the previous fetch); its billing totals every ``usage_interval_s``.
-Altostrat's totals every ``altostrat_interval_s``, rates from successive readings. When the budget
-cannot carry that, the intervals of unselected resources stretch (never the selected one's).
+Cadence: Hivelocity's DAY series when its next 5-minute row is published (learned per account:
+``polling/freshness.py``), retried soon when asked too early; its billing totals when the next
+hourly row is out. Altostrat's totals every ``altostrat_interval_s``, rates from successive
+readings. When the budget cannot carry that, the pacer spreads requests evenly over the window
+and serves the stalest first (never the selected one late); ``BudgetUpdated`` says by how much
+intervals stretch and why.
+
+429s: when the provider's figures say the budget is gone, every request of the group stops at
+once (queued ones are not sent) until the reset (``Retry-After`` capped at one window); a 429
+that leaves budget (a per-resource limit) holds only that resource, at most
+``PollerTuning.max_hold_s``; a 429 with no figures pauses the group briefly
+(``BudgetTuning.unknown_block_s``) and holds the resource. ``refresh_now`` lifts a resource's
+hold for one retry when the budget is not gone.
 """
 
 from __future__ import annotations
@@ -21,7 +31,8 @@ import itertools
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
@@ -32,6 +43,7 @@ from bwtui.config import PollSettings
 from bwtui.events import (
     AccountFailed,
     AccountListed,
+    BudgetUpdated,
     PollerPaused,
     PollEvent,
     RateLimitUpdated,
@@ -39,15 +51,25 @@ from bwtui.events import (
     ResourceUpdated,
     SeriesUpdated,
 )
-from bwtui.model import ErrorKind, ProviderError, Reading, Resource, ResourceState, Sample, Series, Usage
+from bwtui.model import (
+    ErrorKind,
+    ProviderError,
+    RateLimit,
+    Reading,
+    Resource,
+    ResourceState,
+    Sample,
+    Series,
+    Usage,
+)
 from bwtui.periods import period_bounds
 from bwtui.polling.account import Account, BudgetGroup, BudgetKey, budget_key
 from bwtui.polling.backoff import Backoff
 from bwtui.polling.budget import Budget, BudgetTuning
 from bwtui.polling.guard import guarded_call
+from bwtui.polling.pacer import PaceTuning, TokenBucket, plan
 from bwtui.polling.slot import PERIOD, SERIES, USAGE, Job, Slot
 from bwtui.model import Period
-from bwtui.providers.base import ProviderClient
 from bwtui.runtime import AccountRuntime
 
 log = logging.getLogger(__name__)
@@ -66,12 +88,21 @@ class PollerTuning:
     """Finer knobs than ``PollSettings`` (tests and benchmarks change them)."""
 
     relist_interval_s: float = 1800.0
-    series_lag_s: float = 30.0  # ask this long after a new point is due
+    publish_margin_s: float = 5.0  # ask this long after a row's estimated publication
     backoff_base_s: float = 15.0
     backoff_cap_s: float = 900.0
+    recent_ok_s: float = 3600.0  # succeeded this recently: back off at most one interval
+    max_hold_s: float = 900.0  # longest wait a 429 for one resource imposes on it
     history_len: int = 576  # two days of 5-minute points
     rate_limit_event_interval_s: float = 10.0
+    budget_event_interval_s: float = 30.0
     budget: BudgetTuning = field(default_factory=BudgetTuning)
+    pace: PaceTuning = field(default_factory=PaceTuning)
+
+
+def clock_time(t: float) -> str:
+    """``HH:MM:SS UTC`` for an epoch time (shown in messages about when polling resumes)."""
+    return time.strftime("%H:%M:%S UTC", time.gmtime(t))
 
 
 class Poller:
@@ -105,7 +136,9 @@ class Poller:
             group = self._groups.get(key)
             if group is None:
                 group = self._groups[key] = BudgetGroup(key, Budget(str(key), self._tuning.budget))
-            self._accounts.append(Account(runtime, group, self._settings.max_concurrency))
+            acct = Account(runtime, group, self._settings.max_concurrency)
+            group.accounts.append(acct)
+            self._accounts.append(acct)
         self._slots: dict[ResourceKey, Slot] = {}
         self._states: dict[ResourceKey, ResourceState] = {}
         self._selected: ResourceKey | None = None
@@ -157,6 +190,17 @@ class Poller:
                 job.due = min(job.due, job.natural_due)
             slot.account.group.demand_dirty = True
             self._push(slot)
+
+    def set_visible(self, keys: Collection[ResourceKey]) -> None:
+        """The resources on the user's screen: their due requests go before the others'."""
+        wanted = {slot for key in keys if (slot := self._slots.get(key)) is not None}
+        for group in self._groups.values():
+            for slot in group.visible - wanted:
+                slot.visible = False
+            group.visible = {slot for slot in wanted if slot.account.group is group}
+            for slot in group.visible:
+                slot.visible = True
+            group.waker.wake()
 
     def set_period(self, key: ResourceKey, period: Period) -> None:
         """Fetch this chart period's series now (SeriesUpdated), then on its cadence while selected."""
@@ -314,29 +358,33 @@ class Poller:
             self._clock, self._settings.request_deadline_s, call, account=acct.name
         )
 
-    def _complete(self, acct: Account, error: ProviderError | None = None) -> None:
-        """Account a finished request against the budget."""
+    def _complete(self, acct: Account, error: ProviderError | None = None) -> RateLimit | None:
+        """Account a finished request against the budget; the provider's figures if this answer
+        carried new ones (None: no figures, or the same as before)."""
         budget = acct.group.budget
         now = self._clock.now()
         rate_limit = acct.client.rate_limit if acct.client is not None else None
         answered = error is None  # only a good answer without figures means "not metered"
         fresh = budget.complete(now, rate_limit, answered=answered)
-        if error is not None and error.kind is ErrorKind.RATE_LIMITED:
-            budget.block(now, error.retry_after_s)
+        limited = error is not None and error.kind is ErrorKind.RATE_LIMITED
         if rate_limit is not None and fresh:
             due = now - acct.rate_limit_event_at >= self._tuning.rate_limit_event_interval_s
-            if due or (error is not None and error.kind is ErrorKind.RATE_LIMITED):
+            if due or limited:
                 acct.rate_limit_event_at = now
                 self._emit(RateLimitUpdated(acct.name, rate_limit))
+        return rate_limit if fresh else None
 
     async def _take_urgent(self, acct: Account) -> None:
         """Wait until the budget lets one urgent request out (listing), and take it."""
-        budget = acct.group.budget
+        group = acct.group
+        budget = group.budget
         while True:
             await self._wait_resumed(acct.waker)
             now = self._clock.now()
             if budget.available(now, urgent=True) > 0:
-                budget.take(1)
+                budget.take(1, now=now)
+                if group.bucket is not None:
+                    group.bucket.take(now, 1)
                 return
             await sleep_until(self._clock, budget.open_at(now) or now + 1.0, acct.waker)
 
@@ -366,7 +414,7 @@ class Poller:
                 async with acct.semaphore:
                     resources = await self._request(acct, client.list_resources)
             except ProviderError as err:
-                self._complete(acct, err)
+                figures = self._complete(acct, err)
                 acct.error = err
                 self._emit(AccountFailed(acct.name, err))
                 now = self._clock.now()
@@ -374,7 +422,8 @@ class Poller:
                     self._stop_account(acct, err)
                     continue
                 if err.kind is ErrorKind.RATE_LIMITED:
-                    wake_at = max(acct.group.budget.blocked_until, now + 1.0)
+                    hold_until = self._rate_limited(acct, err, figures, now)
+                    wake_at = max(acct.group.budget.blocked_until, hold_until, now + 1.0)
                 else:
                     failures += 1
                     wake_at = now + self._backoff.delay_s(failures)
@@ -409,7 +458,6 @@ class Poller:
                 slot.resource = resource
                 continue
             slot = Slot(resource, acct, self._tuning.history_len)
-            slot.lag_s = self._tuning.series_lag_s
             traits = client.traits
             if traits.series_step_s:
                 slot.jobs[SERIES] = Job(SERIES, float(traits.series_step_s), now, now)
@@ -450,7 +498,9 @@ class Poller:
             slot.tracker.baseline = reading
         latest = next((s for s in reversed(slot.history) if s.in_bps is not None or s.out_bps is not None), None)
         if latest is not None:
+            # The stored label: its interval's end is not known before the first fetch.
             slot.in_bps, slot.out_bps, slot.rate_at = latest.in_bps, latest.out_bps, latest.t
+            slot.last_point_t = slot.history[-1].t
 
     # -- scheduling ----------------------------------------------------------------------------
     def _eligible(self, slot: Slot) -> bool:
@@ -462,7 +512,11 @@ class Poller:
         )
 
     def _pick(self, group: BudgetGroup, now: float) -> tuple[Slot | None, bool, float]:
-        """The next resource to poll, whether it is urgent, and else when to look again."""
+        """The next resource to poll, whether it is urgent, and else when to look again.
+
+        Order: the selected resource, then the user's refreshes, then visible resources that
+        are due, then the one whose due time is earliest (whose new data has waited longest).
+        """
         wake_at = math.inf
         selected = self._slots.get(self._selected) if self._selected else None
         if selected is not None and selected.account.group is group and self._eligible(selected):
@@ -475,6 +529,18 @@ class Poller:
                 continue
             if self._eligible(slot):
                 return slot, True, now
+        best: Slot | None = None
+        best_due = math.inf
+        for slot in group.visible:
+            if not self._eligible(slot):
+                continue
+            due = slot.next_due()
+            if due <= now and due < best_due:
+                best, best_due = slot, due
+            elif due > now:
+                wake_at = min(wake_at, due)
+        if best is not None:
+            return best, False, now
         heap = group.heap
         while heap:
             due, seq, slot = heap[0]
@@ -487,69 +553,118 @@ class Poller:
             break
         return None, False, wake_at
 
+    def _repace(self, group: BudgetGroup, bucket: TokenBucket, now: float) -> None:
+        """Set the bucket's rate and size from the budget (at most once a second, or when a
+        429 blocked it); say so when it changed."""
+        blocked = group.budget.blocked(now)
+        if now - group.paced_at < 1.0 and blocked == group.paced_blocked:
+            return
+        group.paced_at, group.paced_blocked = now, blocked
+        pace = plan(
+            group.budget,
+            now,
+            demand_rps=group.demand(),
+            resources=len(group.slots),
+            share=1.0,
+            tuning=self._tuning.pace,
+        )
+        group.pace = pace
+        bucket.configure(now, pace.rate_rps, pace.capacity)
+        self._budget_event(group, now)
+
+    def _budget_event(self, group: BudgetGroup, now: float, *, force: bool = False) -> None:
+        """Emit BudgetUpdated when the stretch, the reason or a block changed (throttled)."""
+        pace = group.pace
+        if pace is None or not group.slots:
+            return
+        budget = group.budget
+        blocked = budget.blocked_until if budget.blocked(now) else None
+        stretch_band = 1.0 if pace.stretch <= 1.0 else round(math.log(pace.stretch, 1.25))
+        signature = (stretch_band, pace.reason.split(";")[0], blocked, budget.limit)
+        changed = signature != group.event_signature
+        if not force and not changed:
+            return
+        block_changed = group.event_signature is None or signature[2] != group.event_signature[2]
+        if not force and not block_changed and now - group.event_at < self._tuning.budget_event_interval_s:
+            return
+        group.event_signature = signature
+        group.event_at = now
+        reset_at = budget.window_end if budget.metered and budget.window_end is not None else None
+        self._emit(
+            BudgetUpdated(
+                group=str(group.key),
+                accounts=tuple(acct.name for acct in group.accounts),
+                limit=budget.limit,
+                remaining=None if budget.remaining is None else max(0, budget.remaining),
+                reset_at=reset_at,
+                blocked_until=blocked,
+                stretch=pace.stretch,
+                rate_rps=pace.rate_rps,
+                reason=pace.reason,
+                rejected=budget.rejected,
+                at=now,
+            )
+        )
+
     async def _run_group(self, group: BudgetGroup) -> None:
         budget = group.budget
         clock = self._clock
+        tuning = self._tuning.pace
+        bucket = group.bucket
+        if bucket is None:
+            start = float(tuning.start_tokens)
+            bucket = group.bucket = TokenBucket(
+                clock.now(), rate_rps=1.0, capacity=start, tokens=start, urgent_debt=tuning.urgent_debt
+            )
         while True:
             await self._wait_resumed(group.waker)
             now = clock.now()
-            self._spend_leftover(group, now)
+            self._repace(group, bucket, now)
             slot, urgent, wake_at = self._pick(group, now)
             if slot is None:
-                spend_at = budget.spend_at()
-                if spend_at is not None and spend_at > now:
-                    wake_at = min(wake_at, spend_at)
                 await sleep_until(clock, wake_at, group.waker)
                 continue
-            available = budget.available(now, urgent=urgent)
-            if available <= 0:
-                opens = budget.open_at(now)
-                if urgent:
-                    self._mark_waiting(slot, now, opens)
-                await sleep_until(clock, opens if opens is not None else now + 1.0, group.waker)
-                continue
-            jobs = slot.due_jobs(now)[:available]
+            jobs = slot.due_jobs(now)
             if not jobs:  # defensive: nothing due after all
                 slot.forced.clear()
                 group.forced.discard(slot)
                 self._push(slot)
                 continue
-            budget.take(len(jobs))
+            in_window = budget.available(now, urgent=urgent)
+            if in_window <= 0:
+                opens = budget.open_at(now)
+                if urgent:
+                    self._mark_waiting(slot, now, opens)
+                await sleep_until(clock, opens if opens is not None else now + 1.0, group.waker)
+                continue
+            jobs = jobs[:in_window]
+            # A resource's due requests go together (rates and totals of one moment), and it
+            # keeps its place in the queue while the bucket fills for them.
+            if bucket.available(now, urgent=urgent) < len(jobs):
+                ready_at = bucket.ready_at(now, len(jobs), urgent=urgent)
+                if bucket.available(now, urgent=urgent) <= 0 or ready_at > now:
+                    wait_until = ready_at if math.isfinite(ready_at) else now + 5.0
+                    await sleep_until(clock, max(wait_until, now + 0.001), group.waker)
+                    continue
+            check = budget.blocked(now)  # the one request that checks a doubtful 429
+            budget.take(len(jobs), now=now)
+            bucket.take(now, len(jobs))
             slot.busy = True
             slot.heap_seq = -1
+            if slot.forced:
+                slot.held_until = -math.inf  # the user's refresh: one retry despite its own 429
             for job in jobs:
                 slot.forced.discard(job.kind)
             if not slot.forced:
                 group.forced.discard(slot)
             acct = slot.account
             assert acct.tg is not None
-            acct.tg.create_task(self._guard(partial(self._poll, slot, jobs), f"poll {acct.name}"))
-
-    def _spend_leftover(self, group: BudgetGroup, now: float) -> None:
-        """Near the window's reset, run resources whose natural time has come with what is left."""
-        budget = group.budget
-        left = budget.leftover(now)
-        if left <= 0:
-            return
-        owed: list[tuple[float, Job, Slot]] = []
-        for slot in group.slots:
-            if not self._eligible(slot):
-                continue
-            for job in slot.jobs.values():
-                if job.natural_due <= now < job.due and job.error is None:
-                    owed.append((job.natural_due, job, slot))
-        owed.sort(key=lambda item: item[0])
-        touched: set[Slot] = set()
-        for _, job, slot in owed[:left]:
-            job.due = job.natural_due
-            touched.add(slot)
-        for slot in touched:
-            self._push(slot)
+            acct.tg.create_task(self._guard(partial(self._poll, slot, jobs, check), f"poll {acct.name}"))
 
     def _mark_waiting(self, slot: Slot, now: float, opens: float | None) -> None:
         """Say on the resource that it waits for the provider's budget to reset."""
         wait_s = max(0.0, opens - now) if opens is not None else None
-        when = f"in {wait_s:.0f} s" if wait_s is not None else "soon"
+        when = f"at {clock_time(opens)}, in {wait_s:.0f} s" if opens is not None and wait_s is not None else "soon"
         error = ProviderError(
             ErrorKind.RATE_LIMITED, f"request budget spent: polling resumes at the reset ({when})", retry_after_s=wait_s
         )
@@ -559,14 +674,31 @@ class Poller:
             self._publish(slot)
 
     # -- one poll ------------------------------------------------------------------------------
-    async def _poll(self, slot: Slot, jobs: list[Job]) -> None:
+    def _may_send(self, slot: Slot, now: float, *, check: bool = False) -> bool:
+        """False when a request taken for this resource must not go out after all.
+
+        ``check``: this is the one request that checks a doubtful 429 block.
+        """
+        acct = slot.account
+        budget = acct.group.budget
+        return not (
+            self._paused
+            or slot.removed
+            or acct.stopped is not None
+            or slot.stopped is not None
+            or (budget.blocked(now) and not check)  # a 429 arrived while this one queued
+            or (budget.overdrawn() and not check)  # the provider's figures leave nothing for it
+            or (now < slot.held_until and not slot.forced)
+        )
+
+    async def _poll(self, slot: Slot, jobs: list[Job], check: bool = False) -> None:
         acct = slot.account
         group = acct.group
         sent = 0
         try:
             async with acct.semaphore:
-                for job in jobs:
-                    if self._paused or slot.removed or acct.stopped is not None or slot.stopped is not None:
+                for index, job in enumerate(jobs):
+                    if not self._may_send(slot, self._clock.now(), check=check and index == 0):
                         break
                     sent += 1
                     if not await self._run_job(acct, slot, job):
@@ -577,7 +709,9 @@ class Poller:
                         self._publish(slot)
         finally:
             if sent < len(jobs):
-                group.budget.give_back(len(jobs) - sent)
+                group.budget.give_back(len(jobs) - sent, check=check and sent == 0)
+                if group.bucket is not None:
+                    group.bucket.give_back(len(jobs) - sent)
             slot.busy = False
             slot.wait_error = None
             self._push(slot)
@@ -602,75 +736,109 @@ class Poller:
                 self._complete(acct)
                 self._series_ok(slot, job, series, period, started)
         except ProviderError as err:
-            self._complete(acct, err)
-            return self._job_failed(acct, slot, job, err)
+            figures = self._complete(acct, err)
+            return self._job_failed(acct, slot, job, err, figures)
         return True
 
-    def _stretch(self, slot: Slot, now: float) -> float:
-        if slot.key == self._selected:
-            return 1.0
-        group = slot.account.group
-        selected = self._slots.get(self._selected) if self._selected else None
-        selected_rps = selected.demand_rps() if selected is not None and selected.account.group is group else 0.0
-        return group.budget.stretch(now, group.demand(), selected_rps)
-
-    def _series_ok(self, slot: Slot, job: Job, series: Series | None, period: Period, started: float) -> None:
+    def _job_ok(self, slot: Slot, job: Job, now: float) -> None:
         job.failures = 0
         job.error = None
+        job.last_ok_at = now
+        slot.held_error = None
+        slot.held_until = -math.inf
+
+    def _series_ok(self, slot: Slot, job: Job, series: Series | None, period: Period, started: float) -> None:
+        now = self._clock.now()
+        self._job_ok(slot, job, now)
+        acct = slot.account
         if series is None:  # the provider has no series after all
             slot.jobs.pop(job.kind, None)
-            slot.account.group.demand_dirty = True
+            acct.group.demand_dirty = True
             return
-        now = self._clock.now()
         step_s = float(series.step_s or job.interval_s)
-        latest = series.latest
-        last_t = latest.t if latest is not None else (series.samples[-1].t if series.samples else None)
-        natural = started + step_s  # never sooner than a step after this fetch
-        if last_t is not None:
-            if job.kind == SERIES:
-                if slot.last_point_t is not None and last_t <= slot.last_point_t:
-                    # No new point yet: the provider publishes later than we thought.
-                    slot.lag_s = min(slot.lag_s + self._tuning.series_lag_s, step_s / 2)
-                slot.last_point_t = last_t
-            lag_s = slot.lag_s if job.kind == SERIES else self._tuning.series_lag_s
-            # The first time a new point is due (plus lag) on or after the floor.
-            aligned = last_t + step_s + lag_s
-            if aligned < natural:
-                aligned += math.ceil((natural - aligned) / step_s) * step_s
-            natural = aligned
-        job.natural_due = natural
-        job.due = max(natural, started + step_s * self._stretch(slot, now))
-        if job.kind == SERIES:
-            slot.updated_at = now
-            slot.merge_series(series)
-            if latest is not None:
-                slot.in_bps, slot.out_bps, slot.rate_at = latest.in_bps, latest.out_bps, latest.t
-            if slot.emit_day or slot.key == self._selected:
-                slot.emit_day = False
-                self._emit(SeriesUpdated(slot.key, Period.DAY, series))
-        else:
+        if job.kind != SERIES:  # a chart period the user picked: on its own step
+            job.natural_due = job.due = started + step_s
             self._emit(SeriesUpdated(slot.key, period, series))
             if slot.key != self._selected or slot.period != period:
                 slot.jobs.pop(PERIOD, None)
-                slot.account.group.demand_dirty = True
+                acct.group.demand_dirty = True
+            return
+        publication = acct.publication(SERIES, step_s, self._tuning.publish_margin_s)
+        newest = series.samples[-1].t if series.samples else None
+        if newest is not None:
+            publication.observe(started, newest)
+            if slot.last_point_t is None or newest > slot.last_point_t:
+                job.misses = 0
+                slot.last_point_t = newest
+            else:
+                job.misses += 1  # asked before the next row was out
+        job.natural_due = job.due = publication.next_due(newest, started, job.misses)
+        slot.updated_at = now
+        slot.merge_series(series)
+        latest = series.latest
+        if latest is not None:
+            slot.in_bps, slot.out_bps = latest.in_bps, latest.out_bps
+            slot.rate_at = publication.data_time(latest.t)
+        if slot.emit_day or slot.key == self._selected:
+            slot.emit_day = False
+            self._emit(SeriesUpdated(slot.key, Period.DAY, series))
 
     def _usage_ok(self, slot: Slot, job: Job, usage: Usage, started: float) -> None:
-        job.failures = 0
-        job.error = None
         now = self._clock.now()
+        self._job_ok(slot, job, now)
+        previous = slot.usage
         slot.usage = usage
         slot.updated_at = now
-        job.natural_due = started + job.interval_s
-        job.due = started + job.interval_s * self._stretch(slot, now)
+        as_of = usage.as_of
+        if as_of is not None and as_of < started - 1.0:  # the provider's rows, not "now"
+            publication = slot.account.publication(USAGE, job.interval_s, self._tuning.publish_margin_s)
+            publication.observe(started, as_of)
+            if previous is not None and previous.as_of is not None and as_of <= previous.as_of:
+                job.misses += 1
+            else:
+                job.misses = 0
+            job.natural_due = job.due = publication.next_due(as_of, started, job.misses)
+        else:
+            job.natural_due = job.due = started + job.interval_s
         if SERIES in slot.jobs or usage.period_in_bytes is None or usage.period_out_bytes is None:
             return
-        reading = Reading(usage.as_of if usage.as_of is not None else now, usage.period_in_bytes, usage.period_out_bytes)
+        reading = Reading(as_of if as_of is not None else now, usage.period_in_bytes, usage.period_out_bytes)
         sample = slot.tracker.update(reading)
         if sample is not None:
             slot.history.append(sample)
             slot.in_bps, slot.out_bps, slot.rate_at = sample.in_bps, sample.out_bps, sample.t
 
-    def _job_failed(self, acct: Account, slot: Slot, job: Job, err: ProviderError) -> bool:
+    def _rate_limited(self, acct: Account, err: ProviderError, figures: RateLimit | None, now: float) -> float:
+        """Apply a 429 to what it applies to; returns until when the request's target waits.
+
+        The figures that came with the 429 decide: budget gone (``remaining`` 0) stops the whole
+        group until the reset; budget left means a limit on this resource only; no figures at
+        all pause the group briefly and hold the resource for its ``Retry-After``.
+        """
+        budget = acct.group.budget
+        retry_s = err.retry_after_s
+        if figures is not None and figures.remaining is not None and figures.remaining <= 0:
+            wait_s = max(retry_s or 0.0, figures.reset_s or 0.0) or budget.tuning.default_block_s
+            surprising = budget.surprising()
+            until = budget.block(
+                now, wait_s, reason="the provider says the budget is spent", verify=surprising
+            )
+            if surprising:  # maybe this resource's own limit: the group checks soon, it waits
+                until = now + min(retry_s if retry_s is not None else wait_s, self._tuning.max_hold_s)
+        elif figures is not None and figures.remaining is not None:
+            budget.rejected_here()
+            return now + min(retry_s if retry_s is not None else 60.0, self._tuning.max_hold_s)
+        else:
+            pause_s = min(retry_s if retry_s is not None else 30.0, budget.tuning.unknown_block_s)
+            budget.block(now, pause_s, reason="429 without budget figures")
+            until = now + min(retry_s if retry_s is not None else 30.0, self._tuning.max_hold_s)
+        self._budget_event(acct.group, now)
+        acct.group.waker.wake()
+        return until
+
+    def _job_failed(
+        self, acct: Account, slot: Slot, job: Job, err: ProviderError, figures: RateLimit | None = None
+    ) -> bool:
         now = self._clock.now()
         job.error = err
         if err.kind is ErrorKind.AUTH:
@@ -682,10 +850,29 @@ class Poller:
             acct.group.demand_dirty = True
             return False
         if err.kind is ErrorKind.RATE_LIMITED:
-            job.due = max(acct.group.budget.blocked_until, now + 1.0)
+            until = self._rate_limited(acct, err, figures, now)
+            whole = acct.group.budget.blocked(now) and acct.group.budget.blocked_until >= until
+            scope = "every request on this budget waits" if whole else "this resource waits"
+            retry = f"; Retry-After {err.retry_after_s:.0f} s" if err.retry_after_s is not None else ""
+            slot.held_until = until
+            slot.held_error = ProviderError(
+                ErrorKind.RATE_LIMITED,
+                f"{err.message} ({scope} until {clock_time(until)}{retry})",
+                status=err.status,
+                retry_after_s=max(0.0, until - now),
+            )
+            job.error = slot.held_error
+            job.due = max(job.due, until)
             return False
         job.failures += 1
-        job.due = now + self._backoff.delay_s(job.failures)
+        cap_s: float | None = None
+        last_ok = max((other.last_ok_at for other in slot.jobs.values() if other.last_ok_at is not None), default=None)
+        if last_ok is not None and now - last_ok <= self._tuning.recent_ok_s:
+            # It worked a moment ago: try again within the resource's normal interval, so it
+            # is back soon after an error storm (not after the full backoff cap).
+            interval_s = min(other.interval_s for other in slot.jobs.values())
+            cap_s = max(self._tuning.backoff_base_s, interval_s)
+        job.due = now + self._backoff.delay_s(job.failures, cap_s=cap_s)
         return True
 
     def _publish(self, slot: Slot, *, force: bool = False) -> None:

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from bwtui.clock import Waker
 from bwtui.model import ProviderError, Resource
 from bwtui.polling.budget import Budget
+from bwtui.polling.freshness import PublicationClock
+from bwtui.polling.pacer import Pace, TokenBucket
 from bwtui.providers.base import ProviderClient
 from bwtui.runtime import AccountRuntime
 
@@ -93,6 +95,14 @@ class BudgetGroup:
         self.forced: set[Slot] = set()
         self.demand_rps = 0.0
         self.demand_dirty = True
+        self.accounts: list[Account] = []
+        self.visible: set[Slot] = set()
+        self.bucket: TokenBucket | None = None  # made when the group's scheduler starts
+        self.pace: Pace | None = None
+        self.paced_at = -math.inf
+        self.paced_blocked = False
+        self.event_at = -math.inf
+        self.event_signature: tuple[object, ...] | None = None
 
     def demand(self) -> float:
         """Requests a second the group's live resources cost at their natural cadence."""
@@ -129,3 +139,12 @@ class Account:
         self.listed: tuple[Resource, ...] | None = None
         self.relist = False
         self.rate_limit_event_at = -math.inf
+        self._publication: dict[tuple[str, float], PublicationClock] = {}
+
+    def publication(self, kind: str, step_s: float, margin_s: float = 5.0) -> PublicationClock:
+        """When this account's provider publishes rows of ``kind`` (``step_s`` apart)."""
+        key = (kind, float(step_s))
+        clock = self._publication.get(key)
+        if clock is None:
+            clock = self._publication[key] = PublicationClock(step_s, margin_s=margin_s)
+        return clock

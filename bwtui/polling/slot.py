@@ -30,6 +30,8 @@ class Job:
     natural_due: float  # when it would run at its own cadence
     failures: int = 0
     error: ProviderError | None = None
+    last_ok_at: float | None = None  # when it last succeeded (caps the backoff after a storm)
+    misses: int = 0  # answers in a row that brought no new row (asked before it was published)
 
 
 class Slot:
@@ -38,7 +40,8 @@ class Slot:
     __slots__ = (
         "resource", "account", "jobs", "history", "tracker", "in_bps", "out_bps", "rate_at",
         "usage", "updated_at", "wait_error", "busy", "removed", "stopped", "forced", "heap_seq",
-        "period", "emit_day", "snapshot", "signature", "lag_s", "last_point_t",
+        "period", "emit_day", "snapshot", "signature", "last_point_t", "visible",
+        "held_until", "held_error",
     )  # fmt: skip
 
     def __init__(self, resource: Resource, account: Account, history_len: int) -> None:
@@ -62,8 +65,10 @@ class Slot:
         self.emit_day = False  # next DAY series goes out as SeriesUpdated too
         self.snapshot: ResourceState | None = None
         self.signature: tuple[object, ...] | None = None
-        self.lag_s = 30.0  # wait this long after a point is due before asking for it
-        self.last_point_t: float | None = None
+        self.last_point_t: float | None = None  # label of the newest DAY row seen
+        self.visible = False  # on the user's screen: polled before the rest
+        self.held_until = -math.inf  # a 429 for this resource only: nothing before this time
+        self.held_error: ProviderError | None = None  # that 429, with its end time
 
     @property
     def key(self) -> tuple[str, str]:
@@ -73,6 +78,8 @@ class Slot:
     def error(self) -> ProviderError | None:
         if self.stopped is not None:
             return self.stopped
+        if self.held_error is not None:
+            return self.held_error
         for kind in JOB_ORDER:
             job = self.jobs.get(kind)
             if job is not None and job.error is not None:
@@ -82,9 +89,12 @@ class Slot:
     def next_due(self) -> float:
         if self.forced:
             return -math.inf
-        return min((job.due for job in self.jobs.values()), default=math.inf)
+        earliest = min((job.due for job in self.jobs.values()), default=math.inf)
+        return max(earliest, self.held_until)
 
     def due_jobs(self, now: float) -> list[Job]:
+        if now < self.held_until and not self.forced:
+            return []
         return [
             self.jobs[kind]
             for kind in JOB_ORDER
