@@ -67,6 +67,7 @@ from bwtui.polling.account import Account, BudgetGroup, BudgetKey, budget_key
 from bwtui.polling.backoff import Backoff
 from bwtui.polling.budget import Budget, BudgetTuning
 from bwtui.polling.guard import guarded_call
+from bwtui.polling.ledger import Ledger, LedgerError
 from bwtui.polling.pacer import PaceTuning, TokenBucket, plan
 from bwtui.polling.slot import PERIOD, SERIES, USAGE, Job, Slot
 from bwtui.model import Period
@@ -96,6 +97,7 @@ class PollerTuning:
     history_len: int = 576  # two days of 5-minute points
     rate_limit_event_interval_s: float = 10.0
     budget_event_interval_s: float = 30.0
+    ledger_heartbeat_s: float = 10.0  # sync with the host's ledger at least this often
     budget: BudgetTuning = field(default_factory=BudgetTuning)
     pace: PaceTuning = field(default_factory=PaceTuning)
 
@@ -119,7 +121,10 @@ class Poller:
         tuning: PollerTuning | None = None,
         rng: random.Random | None = None,
         history_seed: HistorySeed | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
+        """``ledger``: the host's shared request budget (``polling.ledger.open_ledger()``); None
+        keeps a budget of this process's own."""
         self._clock = clock
         self._on_event = on_event
         self._settings = settings or PollSettings()
@@ -129,6 +134,7 @@ class Poller:
             base_s=self._tuning.backoff_base_s, cap_s=self._tuning.backoff_cap_s, rng=rng or random.Random()
         )
         self._history_seed = history_seed
+        self._ledger = ledger
         self._groups: dict[BudgetKey, BudgetGroup] = {}
         self._accounts: list[Account] = []
         for runtime in accounts:
@@ -292,6 +298,16 @@ class Poller:
             self._stopping = False
 
     async def _run_all(self) -> None:
+        now = self._clock.now()
+        for group in self._groups.values():
+            self._sync_shared(group, now)  # what other bwtui processes spent, before any request
+        try:
+            await self._run_tasks()
+        finally:
+            if self._ledger is not None:
+                self._ledger.forget()
+
+    async def _run_tasks(self) -> None:
         async with asyncio.TaskGroup() as tg:
             for acct in self._accounts:
                 tg.create_task(self._guard(partial(self._run_account, acct), f"account {acct.name}"))
@@ -482,6 +498,11 @@ class Poller:
         if listed != acct.listed:
             acct.listed = listed
             self._emit(AccountListed(acct.name, client.provider, listed))
+            if self._ledger is not None:
+                try:
+                    self._ledger.save_listing(acct.name, client.provider, listed, now)
+                except LedgerError as error:
+                    log.warning("could not save the listing of %s: %s", acct.name, error)
         for slot in added:
             self._publish(slot, force=True)
 
@@ -560,17 +581,55 @@ class Poller:
         if now - group.paced_at < 1.0 and blocked == group.paced_blocked:
             return
         group.paced_at, group.paced_blocked = now, blocked
+        self._sync_shared(group, now)
+        shared = group.shared
         pace = plan(
             group.budget,
             now,
             demand_rps=group.demand(),
             resources=len(group.slots),
-            share=1.0,
+            share=shared.share(group.budget.even_rps()) if shared is not None else 1.0,
             tuning=self._tuning.pace,
         )
         group.pace = pace
         bucket.configure(now, pace.rate_rps, pace.capacity)
         self._budget_event(group, now)
+
+    def _sync_shared(self, group: BudgetGroup, now: float) -> None:
+        """Tell the host's ledger what this process spent and saw; take what it says."""
+        ledger = self._ledger
+        if ledger is None:
+            return
+        budget = group.budget
+        figures = budget.last_rate_limit
+        block = None
+        if budget.blocked_until != group.synced_block:
+            block = (budget.blocked_until, budget.block_reason)
+        try:
+            view = ledger.sync(
+                str(group.key),
+                now,
+                spent=budget.issued - group.synced_issued,
+                figures=figures if figures is not group.synced_figures else None,
+                demand_rps=group.demand(),
+                block=block,
+            )
+        except LedgerError as error:
+            log.warning("%s; this process keeps its own request budget from now on", error)
+            self._ledger = None
+            return
+        group.synced_issued = budget.issued
+        group.synced_figures = figures
+        budget.adopt(
+            now,
+            limit=view.limit,
+            remaining=view.remaining,
+            window_end=view.window_end,
+            blocked_until=view.blocked_until,
+            block_reason=view.block_reason,
+        )
+        group.synced_block = budget.blocked_until
+        group.shared = view
 
     def _budget_event(self, group: BudgetGroup, now: float, *, force: bool = False) -> None:
         """Emit BudgetUpdated when the stretch, the reason or a block changed (throttled)."""
@@ -622,6 +681,8 @@ class Poller:
             self._repace(group, bucket, now)
             slot, urgent, wake_at = self._pick(group, now)
             if slot is None:
+                if self._ledger is not None:  # keep this process's claim alive in the ledger
+                    wake_at = min(wake_at, now + self._tuning.ledger_heartbeat_s)
                 await sleep_until(clock, wake_at, group.waker)
                 continue
             jobs = slot.due_jobs(now)

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from bwtui.clock import Waker
-from bwtui.model import ProviderError, Resource
+from bwtui.model import ProviderError, RateLimit, Resource
 from bwtui.polling.budget import Budget
 from bwtui.polling.freshness import PublicationClock
+from bwtui.polling.ledger import SharedBudget
 from bwtui.polling.pacer import Pace, TokenBucket
 from bwtui.providers.base import ProviderClient
 from bwtui.runtime import AccountRuntime
@@ -101,6 +102,11 @@ class BudgetGroup:
         self.pace: Pace | None = None
         self.paced_at = -math.inf
         self.paced_blocked = False
+        # What the host's shared ledger was last told, and what it said.
+        self.synced_issued = 0
+        self.synced_figures: RateLimit | None = None
+        self.synced_block = 0.0
+        self.shared: SharedBudget | None = None
         self.event_at = -math.inf
         self.event_signature: tuple[object, ...] | None = None
 

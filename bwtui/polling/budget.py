@@ -188,6 +188,22 @@ class Budget:
         requests taken but not sent yet must not go."""
         return self.metered is True and self.remaining is not None and self.remaining < 0
 
+    def adopt(self, now: float, *, limit: int | None, remaining: int | None, window_end: float | None,
+              blocked_until: float, block_reason: str) -> None:
+        """Take the figures every bwtui process on this host shares (the ledger), which already
+        count this process's own spending."""
+        if limit is not None:
+            self.limit = limit
+            self.metered = True
+        if remaining is not None:
+            self.remaining = remaining
+            self.window_end = window_end
+            self.confirmed = True
+        if blocked_until > self.blocked_until and blocked_until > now:
+            self.blocked_until = blocked_until  # another process got a 429: stop here too
+            self.block_reason = block_reason or "another bwtui process was rate limited"
+            self.verify_at = None
+
     def blocked(self, now: float) -> bool:
         """True while a 429 said nothing more may go out."""
         return now < self.blocked_until
