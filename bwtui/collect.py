@@ -273,8 +273,13 @@ async def collect_once(
         group = group_of(runtime)
         semaphore = asyncio.Semaphore(max(1, settings.max_concurrency))
         listing_at: float | None = None
-        if claim(group, 1) < 1:
-            saved = _saved_listing(ledger, name, provider)
+        cost = 2 if client.traits.series_step_s is not None else 1
+        saved = _saved_listing(ledger, name, provider)
+        # A check that cannot pay for the whole pass spends nothing, not even the listing.
+        spend_nothing = when_short == "unknown" and saved is not None and not _fits(
+            ledger, group.name, clock.now(), 1 + cost * len(saved[0])
+        )
+        if spend_nothing or claim(group, 1) < 1:
             if saved is None:
                 error = ProviderError(
                     ErrorKind.RATE_LIMITED,
@@ -301,9 +306,8 @@ async def collect_once(
                     pass
         account_states = [ResourceState(resource=resource) for resource in resources]
         states[index] = account_states
-        cost = 2 if client.traits.series_step_s is not None else 1
         wanted = cost * len(account_states)
-        granted = claim(group, wanted, all_or_nothing=when_short == "unknown")
+        granted = 0 if spend_nothing else claim(group, wanted, all_or_nothing=when_short == "unknown")
         chosen = account_states
         note: BudgetNote | None = None
         if granted < wanted or listing_at is not None:
@@ -379,6 +383,19 @@ def _saved_listing(ledger: Ledger | None, account: str, provider: str) -> tuple[
         return ledger.load_listing(account, provider)
     except LedgerError:
         return None
+
+
+def _fits(ledger: Ledger | None, group: str, now: float, wanted: int) -> bool:
+    """Whether the shared budget could pay for ``wanted`` requests now (True without a ledger)."""
+    if ledger is None:
+        return True
+    try:
+        view = ledger.read(group, now)
+        reserve = max(1, int(view.limit * RESERVE_FRACTION)) if view.limit else 0
+        free = ledger.affordable(group, now, reserve=reserve)
+    except LedgerError:
+        return True
+    return free is None or free >= wanted
 
 
 def _give_back(ledger: Ledger, group: str, now: float, count: int) -> None:

@@ -88,3 +88,28 @@ def test_an_unusable_state_dir_means_no_shared_budget_not_a_crash(tmp_path: Path
     blocker = tmp_path / "state"
     blocker.write_text("a file where the state dir should be")
     assert open_ledger(blocker / "budget.sqlite3") is None
+
+
+def test_processes_spending_at_once_lose_no_update(tmp_path: Path) -> None:
+    """Three real processes claim and spend on one file at the same moment: every request counts."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "budget.sqlite3"
+    Ledger(path).sync(GROUP, NOW, figures=figures(3000, 3600))
+    code = (
+        "import sys; from pathlib import Path; from bwtui.polling.ledger import Ledger\n"
+        "ledger = Ledger(Path(sys.argv[1]), process=sys.argv[2])\n"
+        "granted = 0\n"
+        "for i in range(60):\n"
+        f"    ledger.sync({GROUP!r}, {NOW} + i / 100, spent=2, demand_rps=0.1)\n"
+        f"    granted += ledger.claim({GROUP!r}, {NOW} + i / 100, 3, reserve=36)[0]\n"
+        "print(granted)\n"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code, str(path), f"p{n}"], stdout=subprocess.PIPE, text=True)
+        for n in range(3)
+    ]
+    granted = sum(int(run.communicate(timeout=120)[0]) for run in runs)
+    remaining = Ledger(path).read(GROUP, NOW + 1).remaining
+    assert remaining == 3000 - 3 * 60 * 2 - granted

@@ -79,6 +79,11 @@ async def test_check_spends_nothing_when_the_whole_pass_does_not_fit(tmp_path: P
     assert [c.op for c in client.calls] == ["list"]
     assert len(states) == 10 and all(s.error is not None and BUDGET_LOW in s.error.message for s in states)
     assert budget_shortfall(results) is not None
+    # Next time the saved listing says what the pass would cost: not even the listing is spent.
+    results, states = await clock.run(
+        collect_once([runtime(client)], clock=clock, ledger=Ledger(path), when_short="unknown")
+    )
+    assert [c.op for c in client.calls] == ["list"] and len(states) == 10
 
 
 async def test_with_no_request_left_the_saved_listing_is_shown(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ class ScriptedPoller:
         return self.states.copy()
 
     def __getattr__(self, name: str) -> Callable[..., None]:
-        if name not in {"prioritize", "refresh_now", "set_period", "pause", "resume"}:
+        if name not in {"prioritize", "refresh_now", "set_period", "set_visible", "pause", "resume"}:
             raise AttributeError(name)
 
         def record(*args: Any) -> None:
@@ -144,13 +144,15 @@ async def test_control_calls_run_on_the_poller_thread_in_order() -> None:
     poller.refresh_now(("a", "1"))
     poller.prioritize("explode")  # fails on the poller thread: logged, nothing else happens
     poller.set_period(("a", "1"), Period.MONTH)
+    poller.set_visible([("a", "1"), ("a", "2")])
     poller.pause()
     poller.resume()
-    await wait_for(lambda: len(inner.calls) == 5)
+    await wait_for(lambda: len(inner.calls) == 6)
     assert [(name, args) for name, args, _ in inner.calls] == [
         ("prioritize", (("a", "1"),)),
         ("refresh_now", (("a", "1"),)),
         ("set_period", (("a", "1"), Period.MONTH)),
+        ("set_visible", ((("a", "1"), ("a", "2")),)),
         ("pause", ()),
         ("resume", ()),
     ]

@@ -112,8 +112,11 @@ class LedgerError(Exception):
 class Ledger:
     """The shared budget file. One per process; every method is one short transaction."""
 
-    def __init__(self, path: Path, *, process: str | None = None, busy_timeout_s: float = 2.0) -> None:
+    def __init__(
+        self, path: Path, *, process: str | None = None, busy_timeout_s: float = 2.0, live_s: float = LIVE_S
+    ) -> None:
         self.path = path
+        self.live_s = live_s
         self.process = process or f"{os.getpid()}-{time.time_ns()}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +178,7 @@ class Ledger:
         lim, remaining, window_end, blocked_until, reason = row
         live = db.execute(
             "SELECT process, kind, demand_rps FROM spender WHERE grp = ? AND heartbeat >= ?",
-            (group, now - LIVE_S),
+            (group, now - self.live_s),
         ).fetchall()
         paced = sum(rps for _, kind, rps in live if kind == PACED)
         own = sum(rps for process, kind, rps in live if kind == PACED and process == self.process)
@@ -252,6 +255,15 @@ class Ledger:
                 return self._view(db, group, now, row)
         except sqlite3.Error as error:
             raise LedgerError(str(error)) from None
+
+    def affordable(self, group: str, now: float, *, reserve: int = 0) -> int | None:
+        """What a one-shot :meth:`claim` could get now (None: no figures yet, no limit known)."""
+        view = self.read(group, now)
+        if now < view.blocked_until:
+            return 0
+        if view.remaining is None:
+            return None
+        return max(0, view.remaining - reserve - int(view.paced_claim(now)))
 
     def claim(self, group: str, now: float, wanted: int, *, reserve: int = 0, all_or_nothing: bool = False) -> tuple[int, SharedBudget]:
         """A one-shot command asks for ``wanted`` requests now; returns how many it may send.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from functools import partial
 from typing import ParamSpec, Protocol
 
@@ -51,6 +51,8 @@ class PollerEngine(Protocol):
     def prioritize(self, key: ResourceKey | None) -> None: ...
 
     def set_period(self, key: ResourceKey, period: Period) -> None: ...
+
+    def set_visible(self, keys: Collection[ResourceKey]) -> None: ...
 
     def refresh_now(self, key: ResourceKey | None = None) -> None: ...
 
@@ -205,6 +207,10 @@ class ThreadedPoller:
 
     def set_period(self, key: ResourceKey, period: Period) -> None:
         self._forward(self._poller.set_period, key, period)
+
+    def set_visible(self, keys: Collection[ResourceKey]) -> None:
+        """The resources on screen: polled before the others (a copy is sent to the thread)."""
+        self._forward(self._poller.set_visible, tuple(keys))
 
     def pause(self) -> None:
         self._forward(self._poller.pause)
