@@ -102,6 +102,15 @@ def histogram(client: TimedHivelocity, limit: int, start: float, hours: float) -
     first_10s = sum(1 for call in client.calls if call.t - start < 10)
     even = limit / 60
     print(f"first 10 s: {first_10s} requests; even share of the limit: {even:.0f}/min")
+    first_rate: dict[str, float] = {}
+    for call in client.calls:
+        if call.op == "series" and call.resource_id is not None:
+            first_rate.setdefault(call.resource_id, call.t - start)
+    screen = [first_rate.get(client.resource(i).id, float("inf")) for i in range(min(20, len(first_rate)))]
+    print(
+        f"first screenful (20 resources in listing order) has rates after {max(screen, default=0):.0f} s; "
+        f"every resource after {max(first_rate.values(), default=0):.0f} s"
+    )
     worst_share = 0.0
     for hour in range(int(hours)):
         counts = minutes[hour * 60:(hour + 1) * 60]

@@ -206,6 +206,9 @@ class Poller:
             group.visible = {slot for slot in wanted if slot.account.group is group}
             for slot in group.visible:
                 slot.visible = True
+                for job in slot.jobs.values():  # its first totals are not held back
+                    if job.last_ok_at is None and job.failures == 0:
+                        job.due = min(job.due, job.natural_due)
             group.waker.wake()
 
     def set_period(self, key: ResourceKey, period: Period) -> None:
@@ -467,6 +470,11 @@ class Poller:
         now = self._clock.now()
         seen: set[str] = set()
         added: list[Slot] = []
+        # Rates first: past the first screenful, a new resource's totals wait until every new
+        # resource has had its rate request (at the budget's even pace), unless it is on screen.
+        even_rps = acct.group.budget.even_rps() or 1.0
+        first_screen = self._tuning.pace.start_tokens // 2
+        fresh = 0
         for resource in listed:
             seen.add(resource.id)
             slot = acct.slots.get(resource.id)
@@ -475,12 +483,16 @@ class Poller:
                 continue
             slot = Slot(resource, acct, self._tuning.history_len)
             traits = client.traits
+            usage_due = now
             if traits.series_step_s:
                 slot.jobs[SERIES] = Job(SERIES, float(traits.series_step_s), now, now)
                 usage_s = float(traits.usage_interval_s)
+                fresh += 1
+                if fresh > first_screen:
+                    usage_due = now + min(usage_s / 2, (len(listed) - first_screen) / even_rps)
             else:
                 usage_s = float(self._settings.altostrat_interval_s)
-            slot.jobs[USAGE] = Job(USAGE, usage_s, now, now)
+            slot.jobs[USAGE] = Job(USAGE, usage_s, usage_due, now)
             self._seed(slot)
             acct.slots[resource.id] = slot
             self._slots[resource.key] = slot
