@@ -180,11 +180,15 @@ class BwtuiApp(App[int]):
         yield Footer()
 
     def _fatal_error(self) -> None:
-        """Textual's crash report, without local variables: a frame may hold an API token."""
+        """Textual's crash report, without local variables (a frame may hold an API token) and
+        with every known token scrubbed from exception messages."""
         from rich.traceback import Traceback  # only on a crash: it pulls in pygments
 
+        from bwtui.scrub import scrub_trace
+
         self.bell()
-        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        trace = scrub_trace(Traceback.extract(*sys.exc_info(), show_locals=False))
+        traceback = Traceback(trace, show_locals=False, width=None, suppress=[rich])
         self._exit_renderables.append(
             Segments(self.console.render(traceback, self.console.options))
         )
