@@ -277,15 +277,22 @@ def test_two_processes_write_at_once_without_errors(db_path: Path) -> None:
         assert len(store.keys()) == 20
 
 
-def test_corrupt_file_is_reported_and_callers_run_without_history(db_path: Path) -> None:
+def test_corrupt_file_is_reported_and_kept_aside_for_a_new_one(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
-    db_path.write_bytes(b"this is not a database, it is a text file " * 200)
+    garbage = b"this is not a database, it is a text file " * 200
+    db_path.write_bytes(garbage)
     with pytest.raises(HistoryUnavailable) as info:
         HistoryStore(db_path)
     message = str(info.value)
     assert str(db_path) in message and "corrupt" in message and "Fix:" in message
-    store, problem = open_history(db_path)
-    assert store is None and problem == message
+    store, notice = open_history(db_path, clock=FakeClock(NOW))
+    assert store is not None and notice is not None
+    kept = db_path.with_name("history.sqlite3.corrupt-20260921T0000")
+    assert kept.read_bytes() == garbage
+    assert "corrupt" in notice and kept.name in notice and "new history" in notice
+    store.add_samples(KEY, [Sample(NOW, 1.0, 2.0)])
+    assert store.samples(KEY, 0) == [Sample(NOW, 1.0, 2.0)]
+    store.close()
 
 
 def test_locked_database_is_reported_not_hung(db_path: Path) -> None:

@@ -35,6 +35,7 @@ from bwtui.demo import DemoEnv
 from bwtui.events import PollEvent
 from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL
 from bwtui.history import HistoryStore
+from bwtui.history_health import store_mark
 from bwtui.model import Period, ResourceState
 from bwtui.paths import default_config_file
 from bwtui.polling.control import PollerControl
@@ -294,7 +295,8 @@ class BwtuiApp(App[int]):
             self._dirty_keys |= changes.resources
             self._dirty_detail |= self.selected in changes.resources or self.selected in changes.charts
             self._schedule_flush()
-        if changes.accounts or changes.paused is not None or changes.listed is not None:
+        if changes.accounts or changes.paused is not None or changes.listed is not None \
+                or changes.history:
             self._update_header()
 
     def _account_listed(self, account: str) -> None:
@@ -351,7 +353,9 @@ class BwtuiApp(App[int]):
         source = self.source.label if self._source_worker is not None else None
         for header in self.query(HeaderBar):  # none before the app is composed
             header.show(self.store, source=source, demo=self.is_demo, period=self.period,
-                        bytes_mode=self.bytes_mode)
+                        bytes_mode=self.bytes_mode,
+                        history_mark=store_mark(self.history, self.history_problem,
+                                                ascii_only=self.ascii_only))
 
     # ----- selection -----------------------------------------------------------------------
     def select_resource(self, key: Key) -> None:
