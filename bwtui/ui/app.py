@@ -580,8 +580,10 @@ def run_app(
     app = BwtuiApp(runtimes, theme=theme, ascii=ascii, demo_factory=demo_factory,
                    first_run=first_run, clock=clock, history=history, demo=demo,
                    config_path=config_path, history_problem=history_problem, source=source)
+    from bwtui.ui.signals import run_with_exit_signals
+
     try:
-        result = app.run()
+        result = run_with_exit_signals(app)  # SIGTERM/SIGHUP: a clean exit, 143/129
     finally:
         if app.demo_env is not None:
             app.demo_env.stop()
