@@ -43,6 +43,7 @@ from bwtui.history_files import (
 )
 from bwtui.history_health import Cause, HealthTracker, HistoryHealth
 from bwtui.history_retention import (
+    AUTO_VACUUM_INCREMENTAL,
     COMPACT_EVERY_S,
     TIER_DAY,
     TIER_HOUR,
@@ -51,6 +52,7 @@ from bwtui.history_retention import (
     Retention,
     apply_retention,
     downsample,
+    reclaim_free_pages,
 )
 from bwtui.model import Reading, Sample
 from bwtui.rates import rate_between
@@ -339,6 +341,8 @@ class HistoryStore:
                     "unwritable" if version == 0 else None,
                 )
             return
+        # Only takes effect on a new, empty file (before the schema exists): see reclaim_free_pages.
+        db.execute(f"PRAGMA auto_vacuum = {AUTO_VACUUM_INCREMENTAL}")
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
@@ -613,7 +617,8 @@ class HistoryStore:
             ).fetchone()[0]
             raw_from = math.inf if raw_min is None else raw_min
             hour_from = raw_from if hour_min is None else min(hour_min, raw_from)
-            rows: list[tuple[float, float | None, float | None]] = []
+            parts: list[str] = []
+            params: list[float] = []
             for tier, low, high in (
                 (TIER_DAY, since, min(upper, hour_from - 1e-9)),
                 (TIER_HOUR, since, min(upper, raw_from - 1e-9)),
@@ -621,17 +626,41 @@ class HistoryStore:
             ):
                 if low > high:
                     continue
-                rows.extend(
-                    db.execute(
-                        "SELECT t, in_bps, out_bps FROM samples"
-                        " WHERE tier = ? AND rid = ? AND t >= ? AND t <= ? ORDER BY t",
-                        (tier, rid, low, high if math.isfinite(high) else 1e18),
-                    ).fetchall()
+                parts.append(
+                    "SELECT t, in_bps, out_bps FROM samples"
+                    " WHERE tier = ? AND rid = ? AND t >= ? AND t <= ?"
                 )
-        result = [Sample(float(t), i, o) for t, i, o in rows]
-        if max_points is not None and len(result) > max_points > 0:
-            result = downsample(result, max_points)
-        return result
+                params += [tier, rid, low, high if math.isfinite(high) else 1e18]
+            if not parts:
+                return []
+            stitched = " UNION ALL ".join(parts)
+            if max_points is not None and max_points > 0:
+                buckets = self._bucketed(stitched, params, max_points)
+                if buckets is not None:
+                    return buckets
+            rows = db.execute(f"SELECT * FROM ({stitched}) ORDER BY t", params).fetchall()
+        return [Sample(float(t), i, o) for t, i, o in rows]
+
+    def _bucketed(
+        self, stitched: str, params: list[float], max_points: int
+    ) -> list[Sample] | None:
+        """:func:`downsample` done by SQLite (None when there are no more than ``max_points``).
+
+        Averaging in SQL sends only the buckets to Python, so a month chart at 200 points is
+        cheaper than the same month at full resolution.
+        """
+        count, first, last = self._db.execute(
+            f"SELECT COUNT(*), MIN(t), MAX(t) FROM ({stitched})", params
+        ).fetchone()
+        if count <= max_points:
+            return None
+        width = (last - first) / max_points or 1.0
+        rows = self._db.execute(
+            f"SELECT MIN(t), AVG(in_bps), AVG(out_bps) FROM ({stitched})"
+            " GROUP BY MIN(CAST((t - ?) / ? AS INTEGER), ?) ORDER BY 1",
+            (*params, first, width, max_points - 1),
+        ).fetchall()
+        return [Sample(float(t), i, o) for t, i, o in rows]
 
     def keys(self) -> list[ResourceKey]:
         """Every resource with stored history, sorted."""
@@ -724,6 +753,7 @@ class HistoryStore:
                     self._set_meta(name, value if old is None else max(old, value))
                 self._set_meta("last_compact_at", now)
             self._last_compact_at = now
+            reclaim_free_pages(self._db)
         return True
 
 class _Transaction:

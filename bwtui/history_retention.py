@@ -3,8 +3,9 @@
 Raw points (5-minute for Hivelocity, one a poll for Altostrat) are kept for 2 days, then as
 hourly averages for 90 days, then as daily averages for 2 years (:class:`Retention`). Readings
 (period totals) are thinned on the same schedule to the last reading of each hour, then of each
-day. Plain SQL on a connection the store hands in (inside its write transaction); nothing here
-knows HTTP or Textual.
+day. What compaction frees goes back to the file system (:func:`reclaim_free_pages`: SQLite's
+incremental vacuum), so free pages stay under 5 % of the file instead of piling up (14 % before).
+Plain SQL on a connection the store hands in; nothing here knows HTTP or Textual.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ COMPACT_EVERY_S = 3600.0
 TIER_RAW, TIER_HOUR, TIER_DAY = 0, 1, 2
 TIER_NAMES = {TIER_RAW: "raw", TIER_HOUR: "hour", TIER_DAY: "day"}
 _BUCKET_S = {TIER_HOUR: 3600, TIER_DAY: 86400}
+FREE_PAGES_MAX = 0.05  # above this share of the file, an old (non auto-vacuum) file is rebuilt once
+AUTO_VACUUM_INCREMENTAL = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,30 @@ def apply_retention(db: sqlite3.Connection, keep: Retention, now: float) -> dict
         "hour_compacted_until": hour_cut,
         "day_deleted_until": day_cut,
     }
+
+
+def free_page_share(db: sqlite3.Connection) -> float:
+    """Free pages as a share of the file's pages (0 for an empty file)."""
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    return free / pages if pages else 0.0
+
+
+def reclaim_free_pages(db: sqlite3.Connection) -> None:
+    """Give the pages compaction freed back to the file system (outside any transaction).
+
+    New files are made with ``auto_vacuum = INCREMENTAL``: ``PRAGMA incremental_vacuum`` moves
+    free pages to the end and truncates them, in time proportional to what was freed. A file
+    made before that is rebuilt once with ``VACUUM`` when its free pages pass 5 %, which also
+    switches it to incremental mode. (``executescript`` steps the pragma to completion;
+    ``execute`` would free a single page.)
+    """
+    if not db.execute("PRAGMA freelist_count").fetchone()[0]:
+        return
+    if db.execute("PRAGMA auto_vacuum").fetchone()[0] == AUTO_VACUUM_INCREMENTAL:
+        db.executescript("PRAGMA incremental_vacuum;")
+    elif free_page_share(db) > FREE_PAGES_MAX:
+        db.executescript(f"PRAGMA auto_vacuum = {AUTO_VACUUM_INCREMENTAL}; VACUUM;")
 
 
 def _fold(db: sqlite3.Connection, tier: int, into: int, cut: float) -> None:
