@@ -34,14 +34,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bwtui.history_files import (
-    FileIdentity,
-    HeaderWatch,
-    mark_damaged,
-    probe,
-    sqlite_cause,
-)
-from bwtui.history_health import Cause, HealthTracker, HistoryHealth
+from bwtui.history_files import sqlite_cause
+from bwtui.history_health import HealthTracker, HistoryHealth, HistoryUnavailable
+from bwtui.history_watch import FileWatchdog, integrity
 from bwtui.history_retention import (
     AUTO_VACUUM_INCREMENTAL,
     COMPACT_EVERY_S,
@@ -64,7 +59,6 @@ HISTORY_FILE_NAME = "history.sqlite3"
 BUSY_TIMEOUT_S = 2.0
 # A rate averaged over more than this is not a "current" rate (e.g. readings days apart).
 MAX_RATE_INTERVAL_S = 3 * 3600.0
-PROBE_EVERY_S = 1.0  # reads check the file is still ours at most this often (writes: always)
 
 
 _SCHEMA = """
@@ -91,19 +85,6 @@ CREATE TABLE samples (
 ) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID;
 """
-
-
-class HistoryUnavailable(Exception):
-    """The history database cannot be used; ``str()`` is a message for the user.
-
-    ``cause`` says what kind of problem it is (``damaged``, ``disk full``, ``unwritable``...);
-    ``detail`` is SQLite's own words, where it gave any.
-    """
-
-    def __init__(self, message: str, cause: Cause | None = None, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.cause = cause
-        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,14 +157,11 @@ class HistoryStore:
         self._lock = threading.RLock()
         self._rids: dict[ResourceKey, int] = {}
         self._last_compact_at: float | None = None
-        self._damage: HistoryUnavailable | None = None  # set once the file is known bad
-        self._probed_at = -math.inf
         if read_only:
             self._open_read_only(busy_timeout_s)
         else:
             self._open(busy_timeout_s)
-        self._identity = FileIdentity.of(self.path)
-        self._watch = HeaderWatch.open(self.path)
+        self._watchdog = FileWatchdog(self.path, self.health_tracker)
 
     def _open(self, busy_timeout_s: float) -> None:
         try:
@@ -256,70 +234,10 @@ class HistoryStore:
             text,
         )
 
-    def _failure(self, error: sqlite3.Error, points: int | None) -> HistoryUnavailable:
-        """A read or write failed during the run: diagnose, count what is lost, say so."""
-        cause = sqlite_cause(error)
-        text = str(error)
-        where = f"history database {self.path}"
-        if cause == "damaged":
-            message = (
-                f"{where} is damaged ({text}; integrity check: {self.integrity()}). Fix: "
-                "restart bwtui: it keeps the damaged file aside and starts a new one"
-            )
-        elif cause == "disk full":
-            message = f"{where}: the disk is full, new points are not written. Fix: free disk space"
-        elif cause == "locked":
-            message = (
-                f"{where} is locked by another program. Fix: close the other program using it"
-            )
-        elif cause == "unwritable":
-            message = (
-                f"{where} cannot be written ({text}). Fix: check the permissions of the file "
-                "and its directory"
-            )
-        else:
-            message = f"{where} cannot be used ({text}). Fix: check the disk"
-        failure = HistoryUnavailable(message, cause)
-        if cause == "damaged":
-            self._damage = failure
-            mark_damaged(self.path, message)
-        self.health_tracker.failed(cause, message, points or 0)
-        return failure
-
     def integrity(self) -> str:
         """SQLite's own verdict (``PRAGMA quick_check``): ``ok``, or the first problem."""
-        try:
-            rows = self._db.execute("PRAGMA quick_check(1)").fetchall()
-        except sqlite3.Error as error:
-            return str(error)
-        return "; ".join(str(row[0]) for row in rows) or "no answer"
-
-    def _check_file(self, points: int | None) -> None:
-        """Raise (and count ``points`` as lost) when the file is known or found to be bad.
-
-        Writes (``points`` not None) probe every time; reads at most once a second.
-        """
-        damage = self._damage
-        if damage is not None:
-            if points:
-                self.health_tracker.skipped(points)
-            raise HistoryUnavailable(str(damage), damage.cause)
-        now = time.monotonic()
-        if points is None and now - self._probed_at < PROBE_EVERY_S:
-            return
-        self._probed_at = now
-        found = probe(self.path, self._identity, self._watch)
-        if found is None:
-            return
-        cause, what = found
-        message = (
-            f"{what}. Fix: restart bwtui: it keeps a damaged file aside and starts a new one"
-        )
-        self._damage = HistoryUnavailable(message, cause)
-        if cause == "damaged":
-            mark_damaged(self.path, message)
-        self.health_tracker.failed(cause, message, points or 0)
-        raise HistoryUnavailable(message, cause)
+        with self._lock:
+            return integrity(self._db)
 
     def _skip_write(self, points: int) -> bool:
         """True (and the points counted as not written) when the store is read-only."""
@@ -375,12 +293,7 @@ class HistoryStore:
                 self._db.close()
             except sqlite3.Error:
                 pass
-            self._watch_release()
-
-    def _watch_release(self) -> None:
-        watch = getattr(self, "_watch", None)
-        if watch is not None:
-            watch.release()
+            self._watchdog.release()
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -788,7 +701,7 @@ class _Guard:
         store = self._store
         store._lock.acquire()
         try:
-            store._check_file(self._points)
+            store._watchdog.check(self._points)
         except BaseException:
             store._lock.release()
             raise
@@ -798,7 +711,7 @@ class _Guard:
         try:
             if isinstance(exc, sqlite3.Error):
                 store._rids.clear()
-                raise store._failure(exc, self._points) from None
+                raise store._watchdog.failure(store._db, exc, self._points) from None
             if exc is None and self._points is not None:
                 store.health_tracker.wrote()
         finally:

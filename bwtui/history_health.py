@@ -11,8 +11,9 @@ header, ``status``). Three states:
 - ``failed``: writes fail (disk full, file damaged or replaced, locked, I/O error): the reason,
   and how many points were not written since when.
 
-:func:`header_mark` turns a snapshot into the short text of the monitor's lasting header mark.
-Plain Python: nothing here knows SQLite, HTTP or Textual.
+:func:`header_mark` turns a snapshot into the short text of the monitor's lasting header mark;
+:class:`HistoryUnavailable` is what the store raises, with the problem's cause. Plain Python:
+nothing here knows SQLite, HTTP or Textual.
 """
 
 from __future__ import annotations
@@ -26,6 +27,19 @@ from typing import Literal
 HealthState = Literal["ok", "read-only", "failed"]
 # Why history is failing, in two or three words (the header shows it).
 Cause = Literal["disk full", "damaged", "replaced", "unwritable", "locked", "I/O error", "off"]
+
+
+class HistoryUnavailable(Exception):
+    """The history database cannot be used; ``str()`` is a message for the user.
+
+    ``cause`` says what kind of problem it is (``damaged``, ``disk full``, ``unwritable``...);
+    ``detail`` is SQLite's own words, where it gave any.
+    """
+
+    def __init__(self, message: str, cause: Cause | None = None, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
