@@ -4,7 +4,10 @@ The month is written the way the app would leave it: a day of points at a time w
 compaction applied, so the file holds 2 days of raw points and 28 days of hourly averages per
 resource. Then it prints the file size, the cost of one poll's write (every resource's newest
 point in one transaction), the query time for a month chart, the compaction time and the
-Altostrat rate derivation cost. Prints figures; not a test.
+Altostrat rate derivation cost. Figures that have a target (issue #15 part 4) are printed beside
+it: free pages after compaction under 5 % of the file, and the downsampled month-chart query no
+slower than the full-resolution one; the file size before and after compaction, and what a full
+VACUUM would reach, for comparison. Prints figures; not a test.
 
     .venv/bin/python bench/bench_history.py [--resources 1000] [--days 30] [--dir /tmp]
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -40,6 +44,32 @@ def points(resource: int, start: int, end: int) -> list[Sample]:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
+
+
+def file_figures(store: HistoryStore, path: Path) -> tuple[int, float]:
+    """(bytes on disk after a checkpoint, free pages as % of the file's pages)."""
+    db = store._db
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    size = sum(
+        Path(str(path) + s).stat().st_size for s in ("", "-wal") if Path(str(path) + s).exists()
+    )
+    return size, 100.0 * free / max(1, pages)
+
+
+def vacuum_copy(path: Path) -> int:
+    """The size a full VACUUM would reach (written to a copy; the bench file stays as it is)."""
+    target = path.with_name(path.name + ".vacuumed")
+    target.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    try:
+        db.execute("VACUUM INTO ?", (str(target),))
+    finally:
+        db.close()
+    size = target.stat().st_size
+    target.unlink()
+    return size
 
 
 def main() -> int:
@@ -113,12 +143,26 @@ def main() -> int:
         store.derive_rate(key, Reading(now + n * 60, n * 10**6, n * 2 * 10**6))
         derive_times.append(time.perf_counter() - began)
 
-    store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # The file after a day's worth of compaction: free pages and size, then a full VACUUM.
+    before = file_figures(store, path)
+    clock_t[0] = now + DAY
+    began = time.perf_counter()
+    store.compact(now + DAY, force=True)
+    daily_compact_s = time.perf_counter() - began
+    after = file_figures(store, path)
     store.close()
-    size = sum(
-        Path(str(path) + s).stat().st_size for s in ("", "-wal") if Path(str(path) + s).exists()
+    size = after[0]
+    vacuumed = vacuum_copy(path)
+    print(
+        f"  file size after the month: {size / 1e6:.1f} MB "
+        f"({size / options.resources / 1e3:.1f} kB a resource)"
     )
-    print(f"  file size: {size / 1e6:.1f} MB ({size / options.resources / 1e3:.1f} kB a resource)")
+    print(
+        f"  compaction a day later: {ms(daily_compact_s)}; file {before[0] / 1e6:.1f} MB "
+        f"({before[1]:.1f} % free pages) -> {after[0] / 1e6:.1f} MB "
+        f"({after[1]:.1f} % free pages; target < 5 %: {'met' if after[1] < 5 else 'MISSED'}); "
+        f"a full VACUUM would give {vacuumed / 1e6:.1f} MB"
+    )
     print(
         f"  write per poll ({options.resources} new points, one transaction): "
         f"median {ms(statistics.median(poll_times))}, max {ms(max(poll_times))}"
@@ -128,9 +172,12 @@ def main() -> int:
         f"median {ms(statistics.median(overlap_times))}"
     )
     print(f"  hourly compaction: {ms(compact_s)}")
+    chart_ms, full_ms = statistics.median(chart_times), statistics.median(full_times)
     print(
-        f"  month chart query, one resource: median {ms(statistics.median(chart_times))} "
-        f"(200 points from {lengths[0][1]}), full resolution {ms(statistics.median(full_times))}"
+        f"  month chart query, one resource: median {ms(chart_ms)} "
+        f"({lengths[0][0]} points from {lengths[0][1]}), full resolution {ms(full_ms)} "
+        f"(target: downsampled no slower than full: "
+        f"{'met' if chart_ms <= full_ms else 'MISSED'}, {chart_ms / full_ms:.2f}×)"
     )
     print(
         f"  Altostrat derive_rate (read + 2 writes): median {ms(statistics.median(derive_times))}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +19,21 @@ from bwtui.exits import EXIT_INTERRUPTED
 
 SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate", "providers",
                "serve", "web")
+DEMO_SPEED_MIN, DEMO_SPEED_MAX = 0.1, 3600.0
+
+
+def demo_speed(text: str) -> float:
+    """``--demo-speed``: a finite number from 0.1 to 3600, else a usage error (exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and DEMO_SPEED_MIN <= value <= DEMO_SPEED_MAX):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a speed: give a number from {DEMO_SPEED_MIN:g} "
+            f"(slower than real time) to {DEMO_SPEED_MAX:g} (an hour a second); 1 is real time"
+        )
+    return value
 
 
 class _VersionAction(argparse.Action):
@@ -49,10 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--demo-speed",
-        type=float,
+        type=demo_speed,
         default=1.0,
         metavar="N",
-        help="with --demo: run simulated time N times faster (for show)",
+        help=f"with --demo: run simulated time N times faster, {DEMO_SPEED_MIN:g} to "
+        f"{DEMO_SPEED_MAX:g} (default 1: real time)",
     )
     parser.add_argument(
         "--demo-size",

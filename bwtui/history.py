@@ -9,9 +9,19 @@ one a poll for Altostrat) for 2 days, then hourly averages for 90 days, then dai
 it on their own at most once an hour. Readings (period totals) are thinned on the same schedule to
 the last reading of each hour, then of each day.
 
-Any SQLite problem (corrupt file, locked, unwritable directory, newer schema) is raised as
-:class:`HistoryUnavailable` with a message for the user; callers then run without history
-(:func:`open_history` does this for them). Nothing here knows HTTP or Textual.
+History never fails silently: the store's :attr:`HistoryStore.health`
+(:mod:`bwtui.history_health`) says whether writes work, and if not why and how many points were
+not written since when. Before each write (and at most once a second before a read) a cheap probe
+checks the file is still the SQLite database it opened (:mod:`bwtui.history_files`): garbage
+written over it, a replaced or removed file are caught at once, not at the next checkpoint. A
+failed write raises :class:`HistoryUnavailable` (a message for the user, with its ``cause``)
+and is counted as lost; a later write that works puts the store back to ``ok``.
+
+:func:`open_history` opens what can be opened: a file or directory that cannot be written is
+opened read-only (history still shown and exported, new points counted as not written); a
+damaged file found at start is kept aside under a dated name and a new one is started, saying
+so; anything else returns ``(None, problem)`` so the caller runs without history. Nothing here
+knows HTTP or Textual.
 """
 
 from __future__ import annotations
@@ -24,6 +34,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bwtui.history_files import sqlite_cause
+from bwtui.history_health import HealthTracker, HistoryHealth, HistoryUnavailable
+from bwtui.history_watch import FileWatchdog, integrity
+from bwtui.history_retention import (
+    AUTO_VACUUM_INCREMENTAL,
+    COMPACT_EVERY_S,
+    TIER_DAY,
+    TIER_HOUR,
+    TIER_NAMES,
+    TIER_RAW,
+    Retention,
+    apply_retention,
+    downsample,
+    reclaim_free_pages,
+)
 from bwtui.model import Reading, Sample
 from bwtui.rates import rate_between
 
@@ -32,13 +57,9 @@ ResourceKey = tuple[str, str]
 SCHEMA_VERSION = 1
 HISTORY_FILE_NAME = "history.sqlite3"
 BUSY_TIMEOUT_S = 2.0
-COMPACT_EVERY_S = 3600.0
 # A rate averaged over more than this is not a "current" rate (e.g. readings days apart).
 MAX_RATE_INTERVAL_S = 3 * 3600.0
 
-TIER_RAW, TIER_HOUR, TIER_DAY = 0, 1, 2
-TIER_NAMES = {TIER_RAW: "raw", TIER_HOUR: "hour", TIER_DAY: "day"}
-_BUCKET_S = {TIER_HOUR: 3600, TIER_DAY: 86400}
 
 _SCHEMA = """
 CREATE TABLE resources (
@@ -64,19 +85,6 @@ CREATE TABLE samples (
 ) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID;
 """
-
-
-class HistoryUnavailable(Exception):
-    """The history database cannot be used; ``str()`` is a message for the user."""
-
-
-@dataclass(frozen=True, slots=True)
-class Retention:
-    """How long each tier is kept (seconds). Raw points become hourly, hourly become daily."""
-
-    raw_keep_s: float = 2 * 86400
-    hour_keep_s: float = 90 * 86400
-    day_keep_s: float = 730 * 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +132,10 @@ def _bps(value: float | None) -> float | None:
 class HistoryStore:
     """Readings and samples per resource key ``(account, resource_id)`` in one SQLite file.
 
-    Thread-safe (one connection behind a lock). ``clock`` is only used to decide when to compact
-    automatically after writes; pass ``auto_compact=False`` to call :meth:`compact` yourself.
+    Thread-safe (one connection behind a lock). ``clock`` decides when to compact automatically
+    after writes (pass ``auto_compact=False`` to call :meth:`compact` yourself) and dates lost
+    points in :attr:`health`. ``read_only=True`` opens the file for reading only: writes are
+    skipped and counted as not written.
     """
 
     def __init__(
@@ -136,26 +146,56 @@ class HistoryStore:
         clock: Callable[[], float] = time.time,
         auto_compact: bool = True,
         busy_timeout_s: float = BUSY_TIMEOUT_S,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path) if path is not None else default_history_path()
         self.retention = retention
+        self.read_only = read_only
+        self.health_tracker = HealthTracker(clock)
         self._clock = clock
-        self._auto_compact = auto_compact
+        self._auto_compact = auto_compact and not read_only
         self._lock = threading.RLock()
         self._rids: dict[ResourceKey, int] = {}
         self._last_compact_at: float | None = None
+        if read_only:
+            self._open_read_only(busy_timeout_s)
+        else:
+            self._open(busy_timeout_s)
+        self._watchdog = FileWatchdog(self.path, self.health_tracker)
+
+    def _open(self, busy_timeout_s: float) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise HistoryUnavailable(
-                f"history directory {self.path.parent} cannot be created ({error.strerror})"
+                f"history directory {self.path.parent} cannot be created ({error.strerror})",
+                "unwritable",
             ) from None
+        self._connect(self.path, busy_timeout_s, uri=False)
+
+    def _open_read_only(self, busy_timeout_s: float) -> None:
+        """``mode=ro``; where SQLite cannot make its WAL index (a read-only directory), the
+        file is opened ``immutable`` (what is in the main file, without an unmerged WAL)."""
+        base = self.path.absolute().as_uri()
+        try:
+            self._connect(base + "?mode=ro", busy_timeout_s, uri=True)
+        except HistoryUnavailable as error:
+            if error.cause != "unwritable":
+                raise
+            self._connect(base + "?mode=ro&immutable=1", busy_timeout_s, uri=True)
+        self.health_tracker.set_read_only(
+            f"history database {self.path} cannot be written (read-only file or directory): "
+            "stored history is shown, new points are not kept. Fix: make it writable"
+        )
+
+    def _connect(self, target: Path | str, busy_timeout_s: float, *, uri: bool) -> None:
         try:
             self._db = sqlite3.connect(
-                self.path,
+                target,
                 timeout=busy_timeout_s,
                 isolation_level=None,
                 check_same_thread=False,
+                uri=uri,
             )
         except sqlite3.Error as error:
             raise self._unavailable(error) from None
@@ -168,28 +208,59 @@ class HistoryStore:
             self._db.close()
             raise
 
+    @property
+    def health(self) -> HistoryHealth:
+        """Whether history is being kept, and if not, why and what was lost (a snapshot)."""
+        return self.health_tracker.snapshot()
+
     # -- connection and schema -------------------------------------------------------------------
 
     def _unavailable(self, error: sqlite3.Error) -> HistoryUnavailable:
+        """The problem found while opening, for the user (the caller runs without history)."""
         text = str(error)
-        if "locked" in text or "busy" in text:
+        cause = sqlite_cause(error)
+        if cause == "locked":
             why = "is locked by another program"
             fix = "close the other bwtui or program using it, or try again"
-        elif isinstance(error, sqlite3.DatabaseError) and not isinstance(
-            error, sqlite3.OperationalError
-        ):
+        elif cause == "damaged":
             why = f"is corrupt or not a bwtui history file ({text})"
             fix = "move the file aside or delete it; bwtui creates a new one"
         else:
             why = f"cannot be used ({text})"
             fix = "check the file's permissions and free disk space"
         return HistoryUnavailable(
-            f"history database {self.path} {why}; running without history. Fix: {fix}"
+            f"history database {self.path} {why}; running without history. Fix: {fix}",
+            cause,
+            text,
         )
+
+    def integrity(self) -> str:
+        """SQLite's own verdict (``PRAGMA quick_check``): ``ok``, or the first problem."""
+        with self._lock:
+            return integrity(self._db)
+
+    def _skip_write(self, points: int) -> bool:
+        """True (and the points counted as not written) when the store is read-only."""
+        if self.read_only:
+            self.health_tracker.skipped(points)
+            return True
+        return False
 
     def _setup(self, busy_timeout_s: float) -> None:
         db = self._db
         db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        if self.read_only:
+            db.execute("PRAGMA cache_size = -16384")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                raise HistoryUnavailable(
+                    f"history database {self.path} cannot be written and holds no bwtui history "
+                    f"(schema {version}); running without history. Fix: make it writable",
+                    "unwritable" if version == 0 else None,
+                )
+            return
+        # Only takes effect on a new, empty file (before the schema exists): see reclaim_free_pages.
+        db.execute(f"PRAGMA auto_vacuum = {AUTO_VACUUM_INCREMENTAL}")
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
@@ -222,6 +293,7 @@ class HistoryStore:
                 self._db.close()
             except sqlite3.Error:
                 pass
+            self._watchdog.release()
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -229,8 +301,9 @@ class HistoryStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _guard(self) -> _Guard:
-        return _Guard(self)
+    def _guard(self, points: int | None = None) -> _Guard:
+        """Lock, check the file, map SQLite errors; ``points`` (writes) are counted if lost."""
+        return _Guard(self, points)
 
     def _rid(self, key: ResourceKey, *, create: bool) -> int | None:
         rid = self._rids.get(key)
@@ -266,7 +339,9 @@ class HistoryStore:
 
     def add_reading(self, key: ResourceKey, reading: Reading) -> None:
         """Store period totals at a time (a second reading at the same time replaces the first)."""
-        with self._guard(), self._write():
+        if self._skip_write(1):
+            return
+        with self._guard(1), self._write():
             self._insert_reading(key, reading)
         self._maybe_compact()
 
@@ -294,7 +369,10 @@ class HistoryStore:
             if step_s < 86400
             else TIER_DAY
         )
-        with self._guard(), self._write():
+        samples = list(samples)
+        if self._skip_write(len(samples)):
+            return 0
+        with self._guard(len(samples)), self._write():
             written = self._insert_samples(
                 tier, self._rid(key, create=True), self._tier_floor(tier), samples
             )
@@ -319,10 +397,14 @@ class HistoryStore:
 
     def add_batch(self, items: Iterable[tuple[ResourceKey, Iterable[Sample]]]) -> int:
         """Store raw samples of many resources in one transaction (one poll round)."""
+        batch = [(key, list(samples)) for key, samples in items]
+        points = sum(len(samples) for _, samples in batch)
+        if self._skip_write(points):
+            return 0
         written = 0
-        with self._guard(), self._write():
+        with self._guard(points), self._write():
             floor = self._tier_floor(TIER_RAW)
-            for key, samples in items:
+            for key, samples in batch:
                 written += self._insert_samples(
                     TIER_RAW, self._rid(key, create=True), floor, samples
                 )
@@ -346,9 +428,16 @@ class HistoryStore:
 
         This is how totals-only providers (Altostrat) get rates, across restarts and between two
         ``bwtui status`` runs. None for the first reading, after a counter drop (a new period),
-        or when the previous reading is older than ``max_interval_s``.
+        or when the previous reading is older than ``max_interval_s``. Read-only: the rate is
+        derived, nothing is stored.
         """
-        with self._guard(), self._write():
+        if self.read_only:
+            previous = self._reading_before(key, reading.t)
+            self.health_tracker.skipped(1)
+            if previous is None:
+                return None
+            return rate_from_readings(previous, reading, max_interval_s=max_interval_s)
+        with self._guard(2), self._write():
             rid = self._rid(key, create=True)
             row = self._db.execute(
                 "SELECT t, in_bytes, out_bytes FROM readings WHERE rid = ? AND t < ?"
@@ -377,6 +466,18 @@ class HistoryStore:
         return sample
 
     # -- reading ---------------------------------------------------------------------------------
+
+    def _reading_before(self, key: ResourceKey, t: float) -> Reading | None:
+        with self._guard():
+            rid = self._rid(key, create=False)
+            if rid is None:
+                return None
+            row = self._db.execute(
+                "SELECT t, in_bytes, out_bytes FROM readings WHERE rid = ? AND t < ?"
+                " ORDER BY t DESC LIMIT 1",
+                (rid, float(t)),
+            ).fetchone()
+        return None if row is None else Reading(row[0], row[1], row[2])
 
     def last_reading(self, key: ResourceKey) -> Reading | None:
         """The newest stored reading, or None."""
@@ -429,7 +530,8 @@ class HistoryStore:
             ).fetchone()[0]
             raw_from = math.inf if raw_min is None else raw_min
             hour_from = raw_from if hour_min is None else min(hour_min, raw_from)
-            rows: list[tuple[float, float | None, float | None]] = []
+            parts: list[str] = []
+            params: list[float] = []
             for tier, low, high in (
                 (TIER_DAY, since, min(upper, hour_from - 1e-9)),
                 (TIER_HOUR, since, min(upper, raw_from - 1e-9)),
@@ -437,17 +539,41 @@ class HistoryStore:
             ):
                 if low > high:
                     continue
-                rows.extend(
-                    db.execute(
-                        "SELECT t, in_bps, out_bps FROM samples"
-                        " WHERE tier = ? AND rid = ? AND t >= ? AND t <= ? ORDER BY t",
-                        (tier, rid, low, high if math.isfinite(high) else 1e18),
-                    ).fetchall()
+                parts.append(
+                    "SELECT t, in_bps, out_bps FROM samples"
+                    " WHERE tier = ? AND rid = ? AND t >= ? AND t <= ?"
                 )
-        result = [Sample(float(t), i, o) for t, i, o in rows]
-        if max_points is not None and len(result) > max_points > 0:
-            result = downsample(result, max_points)
-        return result
+                params += [tier, rid, low, high if math.isfinite(high) else 1e18]
+            if not parts:
+                return []
+            stitched = " UNION ALL ".join(parts)
+            if max_points is not None and max_points > 0:
+                buckets = self._bucketed(stitched, params, max_points)
+                if buckets is not None:
+                    return buckets
+            rows = db.execute(f"SELECT * FROM ({stitched}) ORDER BY t", params).fetchall()
+        return [Sample(float(t), i, o) for t, i, o in rows]
+
+    def _bucketed(
+        self, stitched: str, params: list[float], max_points: int
+    ) -> list[Sample] | None:
+        """:func:`downsample` done by SQLite (None when there are no more than ``max_points``).
+
+        Averaging in SQL sends only the buckets to Python, so a month chart at 200 points is
+        cheaper than the same month at full resolution.
+        """
+        count, first, last = self._db.execute(
+            f"SELECT COUNT(*), MIN(t), MAX(t) FROM ({stitched})", params
+        ).fetchone()
+        if count <= max_points:
+            return None
+        width = (last - first) / max_points or 1.0
+        rows = self._db.execute(
+            f"SELECT MIN(t), AVG(in_bps), AVG(out_bps) FROM ({stitched})"
+            " GROUP BY MIN(CAST((t - ?) / ? AS INTEGER), ?) ORDER BY 1",
+            (*params, first, width, max_points - 1),
+        ).fetchall()
+        return [Sample(float(t), i, o) for t, i, o in rows]
 
     def keys(self) -> list[ResourceKey]:
         """Every resource with stored history, sorted."""
@@ -524,84 +650,24 @@ class HistoryStore:
         self.compact(now)
 
     def compact(self, now: float, *, force: bool = False) -> bool:
-        """Apply the retention tiers; at most once an hour unless ``force``. True if it ran.
-
-        Raw points older than ``raw_keep_s`` (rounded down to a whole hour, so every hourly
-        bucket is complete) become hourly averages; hourly points older than ``hour_keep_s``
-        (rounded to a whole UTC day) become daily averages; daily points older than
-        ``day_keep_s`` are deleted. Gaps stay gaps: a bucket of gaps averages to a gap.
-        """
+        """Apply the retention tiers (:func:`bwtui.history_retention.apply_retention`); at most
+        once an hour unless ``force``. True if it ran."""
+        if self.read_only:
+            return False
         keep = self.retention
-        with self._guard():
+        with self._guard(0):
             last = self._meta("last_compact_at")
             if not force and last is not None and 0 <= now - last < COMPACT_EVERY_S:
                 self._last_compact_at = last
                 return False
-            raw_cut = math.floor((now - keep.raw_keep_s) / 3600) * 3600
-            hour_cut = math.floor((now - keep.hour_keep_s) / 86400) * 86400
-            day_cut = math.floor((now - keep.day_keep_s) / 86400) * 86400
             with self._write():
-                db = self._db
-                self._fold(TIER_RAW, TIER_HOUR, raw_cut)
-                self._fold(TIER_HOUR, TIER_DAY, hour_cut)
-                db.execute("DELETE FROM samples WHERE tier = 2 AND t < ?", (day_cut,))
-                self._thin_readings(raw_cut, hour_cut, day_cut)
-                for name, value in (
-                    ("raw_compacted_until", raw_cut),
-                    ("hour_compacted_until", hour_cut),
-                    ("day_deleted_until", day_cut),
-                ):
+                for name, value in apply_retention(self._db, keep, now).items():
                     old = self._meta(name)
                     self._set_meta(name, value if old is None else max(old, value))
                 self._set_meta("last_compact_at", now)
             self._last_compact_at = now
+            reclaim_free_pages(self._db)
         return True
-
-    def _fold(self, tier: int, into: int, cut: float) -> None:
-        bucket = _BUCKET_S[into]
-        self._db.execute(
-            "INSERT OR REPLACE INTO samples (tier, rid, t, in_bps, out_bps)"
-            f" SELECT ?, rid, (t / {bucket}) * {bucket}, ROUND(AVG(in_bps)), ROUND(AVG(out_bps))"
-            " FROM samples WHERE tier = ? AND t < ? GROUP BY rid, t / ?",
-            (into, tier, cut, bucket),
-        )
-        self._db.execute("DELETE FROM samples WHERE tier = ? AND t < ?", (tier, cut))
-
-    def _thin_readings(self, raw_cut: float, hour_cut: float, day_cut: float) -> None:
-        db = self._db
-        db.execute("DELETE FROM readings WHERE t < ?", (day_cut,))
-        for low, high, bucket in ((hour_cut, raw_cut, 3600), (day_cut, hour_cut, 86400)):
-            db.execute(
-                "DELETE FROM readings WHERE t >= ? AND t < ? AND (rid, t) NOT IN ("
-                " SELECT rid, MAX(t) FROM readings WHERE t >= ? AND t < ?"
-                " GROUP BY rid, CAST(t / ? AS INTEGER))",
-                (low, high, low, high, bucket),
-            )
-
-
-def downsample(samples: list[Sample], max_points: int) -> list[Sample]:
-    """Average into ``max_points`` equal time buckets (gaps ignored, empty buckets dropped)."""
-    if len(samples) <= max_points:
-        return samples
-    start, end = samples[0].t, samples[-1].t
-    width = (end - start) / max_points or 1.0
-    buckets: dict[int, list[Sample]] = {}
-    for sample in samples:
-        buckets.setdefault(min(int((sample.t - start) / width), max_points - 1), []).append(sample)
-    result = []
-    for index in sorted(buckets):
-        group = buckets[index]
-        ins = [s.in_bps for s in group if s.in_bps is not None]
-        outs = [s.out_bps for s in group if s.out_bps is not None]
-        result.append(
-            Sample(
-                group[0].t,
-                sum(ins) / len(ins) if ins else None,
-                sum(outs) / len(outs) if outs else None,
-            )
-        )
-    return result
-
 
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error): short, and never a lock upgrade."""
@@ -624,26 +690,60 @@ class _Transaction:
 
 
 class _Guard:
-    """Hold the store's lock and turn SQLite errors into :class:`HistoryUnavailable`."""
+    """Hold the store's lock, check the file first, and turn SQLite errors into
+    :class:`HistoryUnavailable` (recorded in the store's health, with the points lost)."""
 
-    def __init__(self, store: HistoryStore) -> None:
+    def __init__(self, store: HistoryStore, points: int | None) -> None:
         self._store = store
+        self._points = points  # None: a read
 
     def __enter__(self) -> None:
-        self._store._lock.acquire()
+        store = self._store
+        store._lock.acquire()
+        try:
+            store._watchdog.check(self._points)
+        except BaseException:
+            store._lock.release()
+            raise
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        self._store._lock.release()
-        if isinstance(exc, sqlite3.Error):
-            self._store._rids.clear()
-            raise self._store._unavailable(exc) from None
+        store = self._store
+        try:
+            if isinstance(exc, sqlite3.Error):
+                store._rids.clear()
+                raise store._watchdog.failure(store._db, exc, self._points) from None
+            if exc is None and self._points is not None:
+                store.health_tracker.wrote()
+        finally:
+            store._lock.release()
 
 
 def open_history(
     path: Path | None = None, **options: object
 ) -> tuple[HistoryStore | None, str | None]:
-    """Open the store, or return ``(None, problem)`` so the caller runs without history."""
-    try:
-        return HistoryStore(path, **options), None  # type: ignore[arg-type]
-    except HistoryUnavailable as error:
-        return None, str(error)
+    """Open the store as well as it can be opened: ``(store, notice)`` or ``(None, problem)``.
+
+    See :func:`bwtui.history_open.open_store`: read-only when it cannot be written, a damaged
+    file kept aside and a new one started, else no store and the problem for the user.
+    """
+    from bwtui.history_open import open_store
+
+    return open_store(path, **options)
+
+
+__all__ = [
+    "COMPACT_EVERY_S",
+    "ExportRow",
+    "HistoryHealth",
+    "HistoryStore",
+    "HistoryUnavailable",
+    "Retention",
+    "TIER_DAY",
+    "TIER_HOUR",
+    "TIER_NAMES",
+    "TIER_RAW",
+    "default_history_path",
+    "downsample",
+    "open_history",
+    "rate_from_readings",
+]

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bwtui.scrub import scrub
+
 ProviderName = str  # a provider's registered name ("hivelocity", "altostrat", a plug-in's)
 ResourceKind = str  # what the provider calls it: "service", "instance", "server", ...
 
@@ -48,7 +50,8 @@ class ProviderError(Exception):
 
     ``message`` is the provider's own words where it gave any (untrusted text: show it
     literally). ``retry_after_s`` is set when the provider said when to come back
-    (``Retry-After`` or ``X-RateLimit-Reset``). Never carries a secret.
+    (``Retry-After`` or ``X-RateLimit-Reset``). Never carries a secret: the message is scrubbed
+    of every registered token (:mod:`bwtui.scrub`) when the error is made.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class ProviderError(Exception):
         status: int | None = None,
         retry_after_s: float | None = None,
     ) -> None:
+        message = scrub(message)  # a server may echo the API key: it is never kept
         super().__init__(f"{kind.value}: {message}")
         self.kind = kind
         self.message = message

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from bwtui import paths
 from bwtui.config_edit import atomic_write_bytes
+from bwtui.scrub import register_secret, scrub
 
 KEYRING_SERVICE = "bwtui"
 KEYRING_TIMEOUT_S = 3.0
@@ -58,9 +59,8 @@ class InsecureFileError(SecretStoreError):
 
 
 def _redact(text: str, secret: str | None) -> str:
-    if secret and len(secret) >= 4:
-        return text.replace(secret, "***")
-    return text
+    """``text`` without ``secret`` nor any other known token (see :mod:`bwtui.scrub`)."""
+    return scrub(text, secret)
 
 
 # --- keyring ------------------------------------------------------------------------------------
@@ -253,6 +253,12 @@ def missing_token_message(name: str, keyring_problem: str | None = None) -> str:
 
 def resolve_token(name: str, *, timeout_s: float | None = None, token_path: Path | None = None) -> TokenResult:
     """Find ``name``'s token: env var, then keyring, then the opt-in file. Never raises."""
+    result = _resolve_token(name, timeout_s=timeout_s, token_path=token_path)
+    register_secret(result.token)  # from now on no text bwtui stores or shows can hold it
+    return result
+
+
+def _resolve_token(name: str, *, timeout_s: float | None, token_path: Path | None) -> TokenResult:
     env_value = os.environ.get(token_env_var(name), "").strip()
     if env_value:
         return TokenResult(env_value, "env")

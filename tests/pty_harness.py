@@ -123,6 +123,7 @@ class PtySession:
         master, slave = os.openpty()
         _set_winsize(slave, cols, rows)
         self._master = master
+        self.slave_name = os.ttyname(slave)  # to inspect the terminal (`stty -a`) after exit
         if answer_queries:
             # Behave like a terminal: answer device-attribute and cursor-position queries.
             self.screen.write_process_input = self._answer  # type: ignore[method-assign]

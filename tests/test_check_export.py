@@ -290,7 +290,7 @@ def test_altostrat_rate_comes_from_the_previous_run(fake: FakeProviders, capsys)
     assert "'vpn/d290f1ee out'=400000000;100000000;;0" in out
 
 
-def test_check_runs_without_history_when_the_file_is_corrupt(
+def test_check_keeps_a_corrupt_history_aside_and_starts_a_new_one(
     fake: FakeProviders, tmp_path: Path, capsys
 ) -> None:
     db = tmp_path / "state" / "bwtui" / "history.sqlite3"
@@ -300,7 +300,8 @@ def test_check_runs_without_history_when_the_file_is_corrupt(
         check, ["check", "--config", "config.toml", "--account", "hv-prod"], capsys
     )
     assert code == 0 and out.startswith("BWTUI OK - 2 resources OK | ")
-    assert "corrupt" in err and "running without history" in err
+    assert "corrupt" in err and "new history was started" in err
+    assert len(list(db.parent.glob("history.sqlite3.corrupt-*"))) == 1  # kept, not deleted
 
 
 @pytest.mark.parametrize(

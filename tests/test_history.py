@@ -277,15 +277,22 @@ def test_two_processes_write_at_once_without_errors(db_path: Path) -> None:
         assert len(store.keys()) == 20
 
 
-def test_corrupt_file_is_reported_and_callers_run_without_history(db_path: Path) -> None:
+def test_corrupt_file_is_reported_and_kept_aside_for_a_new_one(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
-    db_path.write_bytes(b"this is not a database, it is a text file " * 200)
+    garbage = b"this is not a database, it is a text file " * 200
+    db_path.write_bytes(garbage)
     with pytest.raises(HistoryUnavailable) as info:
         HistoryStore(db_path)
     message = str(info.value)
     assert str(db_path) in message and "corrupt" in message and "Fix:" in message
-    store, problem = open_history(db_path)
-    assert store is None and problem == message
+    store, notice = open_history(db_path, clock=FakeClock(NOW))
+    assert store is not None and notice is not None
+    kept = db_path.with_name("history.sqlite3.corrupt-20260921T0000")
+    assert kept.read_bytes() == garbage
+    assert "corrupt" in notice and kept.name in notice and "new history" in notice
+    store.add_samples(KEY, [Sample(NOW, 1.0, 2.0)])
+    assert store.samples(KEY, 0) == [Sample(NOW, 1.0, 2.0)]
+    store.close()
 
 
 def test_locked_database_is_reported_not_hung(db_path: Path) -> None:
@@ -343,3 +350,53 @@ def test_export_rows_filter_by_account_resource_and_time(db_path: Path) -> None:
         ]
         assert rows[1].in_bytes == 5 and rows[1].out_bytes == 6
         assert [r.account for r in store.export_rows(resource_id="a")] == ["vpn"]
+
+
+def test_a_downsampled_chart_is_the_same_as_averaging_the_full_series(db_path: Path) -> None:
+    def wavy(t: float) -> float | None:
+        return None if int(t) % 7 == 0 else 1000.0 + (int(t) // 300) % 37
+
+    with HistoryStore(db_path, auto_compact=False) as store:
+        store.add_samples(
+            KEY, [Sample(p.t, wavy(p.t), None if wavy(p.t) is None else 2.0) for p in
+                  five_minute_points(NOW - 10 * DAY, NOW)]
+        )
+        store.compact(NOW)
+        full = store.samples(KEY, NOW - 10 * DAY, NOW)
+        for max_points in (1, 7, 200, len(full) - 1):
+            chart = store.samples(KEY, NOW - 10 * DAY, NOW, max_points=max_points)
+            expected = downsample(full, max_points)
+            assert [s.t for s in chart] == [s.t for s in expected]
+            for got, want in zip(chart, expected, strict=True):
+                assert got.in_bps == pytest.approx(want.in_bps)
+                assert got.out_bps == pytest.approx(want.out_bps)
+        assert store.samples(KEY, NOW - 10 * DAY, NOW, max_points=len(full)) == full
+
+
+def test_free_pages_stay_under_five_percent_after_compaction(db_path: Path) -> None:
+    clock = FakeClock(NOW)
+    with HistoryStore(db_path, clock=clock, auto_compact=False) as store:
+        for day in range(6):
+            t0 = NOW + day * DAY
+            store.add_batch(
+                ((KEY[0], str(i)), five_minute_points(t0, t0 + DAY)) for i in range(20)
+            )
+            store.compact(t0 + DAY, force=True)
+            pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+            free = store._db.execute("PRAGMA freelist_count").fetchone()[0]
+            assert free / pages < 0.05, (day, free, pages)
+
+
+def test_an_old_file_without_auto_vacuum_is_rebuilt_once(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    old = sqlite3.connect(db_path, isolation_level=None)
+    old.execute("PRAGMA journal_mode = WAL")  # a file made before incremental vacuum
+    old.close()
+    clock = FakeClock(NOW)
+    with HistoryStore(db_path, clock=clock, auto_compact=False) as store:
+        assert store._db.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
+        store.add_batch(((KEY[0], str(i)), five_minute_points(NOW, NOW + 3 * DAY)) for i in range(20))
+        store.compact(NOW + 3 * DAY, force=True)
+        assert store._db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+        assert store._db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        assert len(store.samples((KEY[0], "3"), 0)) == 24 + 2 * DAY // 300

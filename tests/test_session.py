@@ -158,7 +158,7 @@ def test_the_seed_is_read_once_and_never_written_back(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_failing_store_turns_history_off_and_says_so_once(tmp_path: Path) -> None:
+def test_a_failing_store_is_kept_told_once_and_marked(tmp_path: Path) -> None:
     class Broken(HistoryStore):
         def add_batch(self, items: Any) -> int:
             raise HistoryUnavailable("history database /x is locked")
@@ -168,11 +168,25 @@ def test_a_failing_store_turns_history_off_and_says_so_once(tmp_path: Path) -> N
     _listed(session)
     session.apply(ResourceUpdated(make_state(HV[0], 0, T0)))
     changes = asyncio.run(session.write_history())
-    assert [a.text for a in changes.announcements] == ["History is off: history database /x is locked"]
-    assert session.history.store is None
-    assert session.apply(ResourceUpdated(make_state(HV[0], 0, T0 + 300))).flush_in_s is None
-    assert not asyncio.run(session.write_history())
+    assert [a.text for a in changes.announcements] == ["History: history database /x is locked"]
+    assert changes.history  # the header's lasting mark is redrawn
+    assert session.history.store is store  # kept: it counts what is lost and may recover
+    assert session.apply(ResourceUpdated(make_state(HV[0], 0, T0 + 300))).flush_in_s is not None
+    assert not asyncio.run(session.write_history()).announcements  # told once per reason
     store.close()
+
+
+def test_a_store_without_health_is_turned_off(tmp_path: Path) -> None:
+    class Broken:
+        def add_batch(self, items: Any) -> int:
+            raise HistoryUnavailable("it broke")
+
+    session = _session(Broken())  # type: ignore[arg-type]
+    _listed(session)
+    session.apply(ResourceUpdated(make_state(HV[0], 0, T0)))
+    changes = asyncio.run(session.write_history())
+    assert [a.text for a in changes.announcements] == ["History is off: it broke"]
+    assert session.history.store is None
 
 
 def test_a_chart_from_history_when_the_provider_has_none(tmp_path: Path) -> None:

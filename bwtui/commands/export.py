@@ -154,7 +154,7 @@ def run(args: argparse.Namespace, *, now: float | None = None) -> int:
     if remote is not None:
         pass  # the collector's history, streamed
     elif path.exists():
-        store, problem = open_history(path, auto_compact=False)
+        store, problem = open_history(path, auto_compact=False, read_only=True)
         if store is None:
             print(f"bwtui: {problem}", file=sys.stderr)
             return EXIT_FAILED

@@ -21,6 +21,7 @@ import httpx
 from bwtui import __version__
 from bwtui.model import ErrorKind, ProviderError, RateLimit
 from bwtui.netloc import is_loopback_host
+from bwtui.scrub import register_secret, scrub
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 MESSAGE_MAX_CHARS = 300
@@ -60,6 +61,7 @@ class HeaderAuth(httpx.Auth):
         self._header = header
         self._prefix = prefix
         self._secret = Secret(token)
+        register_secret(token)  # every provider text is scrubbed of it from now on
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self._header] = self._prefix + self._secret.reveal()
@@ -179,6 +181,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
 
 def _cut(text: str, limit: int = MESSAGE_MAX_CHARS) -> str:
+    """Provider text, scrubbed of every known secret before it is cut (no half token survives)."""
+    text = scrub(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -39,6 +39,8 @@ class Changes:
     - ``announcements``: what to tell the user, in order.
     - ``flush_in_s``: a history write is now due in this many seconds (call
       ``HistorySync.take_batch`` then); None when none is newly due.
+    - ``history``: the history store's health changed (failing, read-only, points lost):
+      redraw its lasting header mark.
     """
 
     resources: set[Key] = field(default_factory=set)
@@ -48,9 +50,11 @@ class Changes:
     paused: bool | None = None
     announcements: list[Announcement] = field(default_factory=list)
     flush_in_s: float | None = None
+    history: bool = False
 
     def __bool__(self) -> bool:
         return bool(
             self.resources or self.charts or self.accounts or self.announcements
             or self.listed is not None or self.paused is not None or self.flush_in_s is not None
+            or self.history
         )

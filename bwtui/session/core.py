@@ -30,6 +30,7 @@ from bwtui.events import (
     SourceChanged,
 )
 from bwtui.history import HistoryStore
+from bwtui.history_health import HistoryHealth
 from bwtui.model import Period, ResourceState, Series
 from bwtui.providers import provider_spec
 from bwtui.runtime import AccountRuntime
@@ -72,6 +73,7 @@ class MonitorSession:
         self._accounts: dict[str, AccountConfig] = {}
         self._announced_errors: dict[str, str] = {}  # account → the failure last announced
         self._keeps_readings: dict[str, bool] = {}  # provider → rates_from_readings(provider)
+        self._history_told: str | None = None  # the history failure last announced
 
     # ----- accounts from the config ------------------------------------------------------------
     def register(self, runtimes: Iterable[AccountRuntime]) -> None:
@@ -165,8 +167,21 @@ class MonitorSession:
                             severity="error", timeout_s=SOURCE_FAILED_TIMEOUT_S)
 
     def history_failed(self, error: BaseException) -> Changes:
-        """History stops (the monitor runs on without it); the reason is announced once."""
+        """Say why history failed, once per reason.
+
+        A store that tracks its health is kept: it counts what is lost, may recover (disk space
+        freed) and its state stays in the header (``changes.history``). Any other store is
+        turned off and the monitor runs on without it.
+        """
         changes = Changes()
+        store = self.history.store
+        if store is not None and isinstance(getattr(store, "health", None), HistoryHealth):
+            changes.history = True
+            text = f"History: {error}"
+            if text != self._history_told:
+                self._history_told = text
+                changes.announcements.append(history_note(text))
+            return changes
         if self.history.turn_off():
             changes.announcements.append(history_note(f"History is off: {error}"))
         return changes
@@ -192,11 +207,15 @@ class MonitorSession:
         now = self._now()
         try:
             await asyncio.to_thread(self.history.write, batch)
-        except Exception as error:  # noqa: BLE001 - HistoryUnavailable or worse: go on without
+        except Exception as error:  # noqa: BLE001 - HistoryUnavailable or worse: told, counted
             return self.history_failed(error)
+        health = getattr(self.history.store, "health", None)
+        told = Changes(history=isinstance(health, HistoryHealth) and not health.ok)
         if showing is None or not reload:
-            return Changes()
-        return await self._read_chart(*showing, now)
+            return told  # a read-only store counts what it did not write: the mark says so
+        changes = await self._read_chart(*showing, now)
+        changes.history = told.history
+        return changes
 
     async def load_history_chart(self, key: Key, period: Period) -> Changes:
         """A chart for ``period`` from stored samples, when the provider has none (a thread)."""

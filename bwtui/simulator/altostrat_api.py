@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bwtui.simulator.faults import Fault
+from bwtui.simulator.faults import Fault, echo_key_reply
 from bwtui.simulator.replies import ApiError, Reply, parse_request, send_reply
 from bwtui.simulator.traffic import integral_bits
 from bwtui.simulator.world import AltoInstance
@@ -75,6 +75,9 @@ class AltostratApi:
             fault = self.sim.faults.take(PROVIDER, ids, path)
             if fault is not None and fault.kind == "status":
                 raise ApiError(*_status_fault(fault))
+            if fault is not None and fault.kind == "echo_key":
+                token = headers.get("authorization", "").partition(" ")[2].strip()
+                raise ApiError(*echo_key_reply(fault, token, documented_error))
             reply = handler(instance_id)
         except ApiError as error:
             reply = error.reply

@@ -8,8 +8,10 @@ None applies to every request to that provider; a resource fault wins over a pro
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
+from urllib.parse import quote
 
 FaultKind = Literal[
     "status",
@@ -24,7 +26,10 @@ FaultKind = Literal[
     "huge",
     "stuck_pagination",
     "redirect",
+    "echo_key",
 ]
+EchoShape = Literal["json", "text", "header", "redirect"]
+ECHO_SHAPES: tuple[EchoShape, ...] = ("json", "text", "header", "redirect")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,7 @@ class Fault:
     size_bytes: int = 5_000_000
     times: int | None = None
     path_contains: str | None = None
+    echo_shape: EchoShape = "json"
 
     @classmethod
     def status(cls, code: int, message: str | None = None, *, retry_after_s: float | None = None,
@@ -100,6 +106,18 @@ class Fault:
         """200 with a valid JSON body padded to about ``size_bytes``."""
         return cls("huge", size_bytes=size_bytes, **kw)
 
+    @classmethod
+    def echo_key(cls, shape: EchoShape = "json", code: int = 401, **kw: Any) -> Fault:
+        """An error that repeats the API key the request carried, as careless servers do.
+
+        ``json``: the provider's error body, the key in its message and in nested field errors;
+        ``text``: a ``text/plain`` body; ``header``: a clean body, the key in response headers;
+        ``redirect``: a 302 whose ``Location`` carries the key.
+        """
+        if shape not in ECHO_SHAPES:
+            raise ValueError(f"echo shape must be one of {ECHO_SHAPES}")
+        return cls("echo_key", code=302 if shape == "redirect" else code, echo_shape=shape, **kw)
+
 
     @classmethod
     def stuck_pagination(cls, **kw: Any) -> Fault:
@@ -126,6 +144,32 @@ drop_connection = Fault.drop_connection
 huge = Fault.huge
 stuck_pagination = Fault.stuck_pagination
 redirect = Fault.redirect
+echo_key = Fault.echo_key
+
+
+def echo_key_reply(
+    fault: Fault, key: str, error_body: Callable[[int, str], Any]
+) -> tuple[int, Any, dict[str, str]]:
+    """(status, body, headers) of an ``echo_key`` fault; ``error_body`` is the provider's shape.
+
+    A ``bytes`` body is sent as it is (``text/plain``); anything else is sent as JSON.
+    """
+    said = f"API key {key} is not valid for this request"
+    if fault.echo_shape == "json":
+        body = error_body(fault.code, said)
+        if isinstance(body, dict):
+            body = {**body, "errors": {"api_key": [f"{key}: rejected", {"value": key}]}}
+        return fault.code, body, {}
+    if fault.echo_shape == "text":
+        text = f"{fault.code} Error: {said} (key={key}, encoded={quote(key, safe='')})\n"
+        return fault.code, text.encode(), {"Content-Type": "text/plain; charset=utf-8"}
+    if fault.echo_shape == "header":
+        return fault.code, error_body(fault.code, "The request was rejected."), {
+            "X-Echo-Api-Key": key,
+            "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{said}"',
+        }
+    location = f"https://login.example.invalid/sso?api_key={quote(key, safe='')}&raw={key}"
+    return 302, {"message": f"Redirecting: {said}"}, {"Location": location}
 
 
 class FaultTable:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from bwtui.periods import iso_utc
 from bwtui.simulator import hivelocity_variants as hv_variants
 from bwtui.simulator import png
-from bwtui.simulator.faults import Fault
+from bwtui.simulator.faults import Fault, echo_key_reply
 from bwtui.simulator.replies import ApiError, Reply, parse_request, send_reply
 from bwtui.simulator.traffic import integral_bits, percentile_95, series
 from bwtui.simulator.hivelocity_bodies import device_dump, service_dump
@@ -206,6 +206,8 @@ class HivelocityApi:
             fault = self.sim.faults.take(PROVIDER, self._resource_ids(params), path)
             if fault is not None and fault.kind == "status":
                 raise ApiError(*_status_fault(fault))
+            if fault is not None and fault.kind == "echo_key":
+                raise ApiError(*echo_key_reply(fault, headers.get("x-api-key", ""), error_body))
             reply = getattr(self, route.handler)(params, query, fault)
         except ApiError as error:
             reply = error.reply

@@ -94,8 +94,10 @@ def _padded(body: Any, pad: str) -> Any:
 
 
 def render(reply: Reply, fault: Fault | None) -> bytes:
-    """The body bytes, with body-level faults applied to successful replies."""
+    """The body bytes, with body-level faults applied to successful replies (bytes: as is)."""
     body = reply.body
+    if isinstance(body, bytes):
+        return body
     if fault is not None and reply.status == 200:
         if fault.kind == "wrong_types":
             body = stringify_numbers(body)
@@ -121,8 +123,9 @@ async def send_reply(send: Send, reply: Reply, fault: Fault | None = None) -> No
     if fault is not None and fault.kind == "redirect":
         reply = Reply(fault.code, {"message": "moved"}, {**reply.headers, "Location": fault.message or "/"})
     data = render(reply, fault)
-    headers = [(b"content-type", b"application/json")]
-    headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
+    headers = [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
+    if not any(name == b"content-type" for name, _ in headers):
+        headers.insert(0, (b"content-type", b"application/json"))
     headers.append((b"content-length", str(len(data)).encode()))
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     if fault is not None and fault.kind == "slow_drip":

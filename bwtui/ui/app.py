@@ -35,6 +35,7 @@ from bwtui.demo import DemoEnv
 from bwtui.events import PollEvent
 from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL
 from bwtui.history import HistoryStore
+from bwtui.history_health import store_mark
 from bwtui.model import Period, ResourceState
 from bwtui.paths import default_config_file
 from bwtui.polling.control import PollerControl
@@ -180,11 +181,15 @@ class BwtuiApp(App[int]):
         yield Footer()
 
     def _fatal_error(self) -> None:
-        """Textual's crash report, without local variables: a frame may hold an API token."""
+        """Textual's crash report, without local variables (a frame may hold an API token) and
+        with every known token scrubbed from exception messages."""
         from rich.traceback import Traceback  # only on a crash: it pulls in pygments
 
+        from bwtui.scrub import scrub_trace
+
         self.bell()
-        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        trace = scrub_trace(Traceback.extract(*sys.exc_info(), show_locals=False))
+        traceback = Traceback(trace, show_locals=False, width=None, suppress=[rich])
         self._exit_renderables.append(
             Segments(self.console.render(traceback, self.console.options))
         )
@@ -290,7 +295,8 @@ class BwtuiApp(App[int]):
             self._dirty_keys |= changes.resources
             self._dirty_detail |= self.selected in changes.resources or self.selected in changes.charts
             self._schedule_flush()
-        if changes.accounts or changes.paused is not None or changes.listed is not None:
+        if changes.accounts or changes.paused is not None or changes.listed is not None \
+                or changes.history:
             self._update_header()
 
     def _account_listed(self, account: str) -> None:
@@ -347,7 +353,9 @@ class BwtuiApp(App[int]):
         source = self.source.label if self._source_worker is not None else None
         for header in self.query(HeaderBar):  # none before the app is composed
             header.show(self.store, source=source, demo=self.is_demo, period=self.period,
-                        bytes_mode=self.bytes_mode)
+                        bytes_mode=self.bytes_mode,
+                        history_mark=store_mark(self.history, self.history_problem,
+                                                ascii_only=self.ascii_only))
 
     # ----- selection -----------------------------------------------------------------------
     def select_resource(self, key: Key) -> None:
@@ -572,8 +580,10 @@ def run_app(
     app = BwtuiApp(runtimes, theme=theme, ascii=ascii, demo_factory=demo_factory,
                    first_run=first_run, clock=clock, history=history, demo=demo,
                    config_path=config_path, history_problem=history_problem, source=source)
+    from bwtui.ui.signals import run_with_exit_signals
+
     try:
-        result = app.run()
+        result = run_with_exit_signals(app)  # SIGTERM/SIGHUP: a clean exit, 143/129
     finally:
         if app.demo_env is not None:
             app.demo_env.stop()

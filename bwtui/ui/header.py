@@ -52,8 +52,9 @@ class HeaderBar(Horizontal):
         yield ClockLabel(self._now, id="hdr-clock")
 
     def show(self, store: MonitorStore, *, source: str | None, demo: bool, period: Period,
-             bytes_mode: bool) -> None:
-        """Redraw from the store; ``source`` is the running source's label (None: idle)."""
+             bytes_mode: bool, history_mark: tuple[str, str] | None = None) -> None:
+        """Redraw from the store; ``source`` is the running source's label (None: idle);
+        ``history_mark`` is the lasting ``(text, status)`` mark of history not being kept."""
         accounts, resources, failing = store.summary()
         text = Text()
         text.append(f"{accounts} account{'s' if accounts != 1 else ''} · {resources} resources")
@@ -61,6 +62,8 @@ class HeaderBar(Horizontal):
             text.append(f" · {failing} failing", style=STATUS_STYLES["error"])
         if any(v.rate_limit and v.rate_limit.remaining == 0 for v in store.accounts.values()):
             text.append(" · rate-limited", style=STATUS_STYLES["rate_limited"])
+        if history_mark is not None:
+            text.append(f" · {history_mark[0]}", style=STATUS_STYLES[history_mark[1]])
         self.query_one("#hdr-accounts", TextPanel).set_text(text)
         poll = Text()
         if store.crashed:
