@@ -96,6 +96,10 @@ async def test_the_wall_screen_shows_the_overview_in_chromium_and_tabs_cost_no_r
             log = _stop(web)
             serve.stop()
         assert "Traceback" not in log
+        # Every tab's monitor quit with the server (none is left polling or waiting).
+        leftover = subprocess.run(["pgrep", "-f", f"--kiosk-app --collector {serve.url}"],
+                                  capture_output=True, text=True)
+        assert leftover.stdout.strip() == ""
     assert SCREENSHOT.stat().st_size > 10_000
     assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
