@@ -96,16 +96,16 @@ class WallScreenServer(Server):
         if token is not None and request.path not in OPEN_PATHS:
             given = request.query.get("token")
             if given is not None and request.path == "/" and _same(given, token):
-                response = web.HTTPFound("/")
-                response.set_cookie(COOKIE, token, httponly=True, samesite="Strict",
-                                    secure=request.scheme == "https")
-                raise response
+                found = web.HTTPFound("/")  # the token leaves the address bar and history
+                found.set_cookie(COOKIE, token, httponly=True, samesite="Strict",
+                                 secure=request.scheme == "https")
+                raise found
             cookie = request.cookies.get(COOKIE, "")
             if not (self.access.allows(request.path, request.headers.get("Authorization"))
                     or (cookie and _same(cookie, token))):
                 return web.Response(status=401, text="a token is required: open /?token=<token> "
                                     "once, or send Authorization: Bearer <token>\n")
-        response = await handler(request)
+        response: web.StreamResponse = await handler(request)
         if not isinstance(response, web.WebSocketResponse):
             response.headers.setdefault("Content-Security-Policy", CSP)
             response.headers.setdefault("Referrer-Policy", "no-referrer")
