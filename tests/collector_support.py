@@ -78,7 +78,7 @@ async def running_collector(
     session = MonitorSession(now=lambda: T0, history=history)
     source = LivePollerSource(rts, clock=FakeClock(), factory=factory)
     collector = Collector(rts, source=source, session=session, info=CollectorInfo("test", url, T0),
-                          now=lambda: T0)
+                          clock=FakeClock())  # type: ignore[arg-type]
     app = build_app(collector, registry_for(collector), Access(token))
     server = _Server(uvicorn.Config(app, lifespan="off", log_config=None, access_log=False,
                                     timeout_graceful_shutdown=1))

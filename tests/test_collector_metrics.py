@@ -127,7 +127,7 @@ async def test_a_scrape_never_calls_a_provider() -> None:
         session = MonitorSession(now=clock.now)
         source = LivePollerSource([runtime], clock=clock)
         collector = Collector([runtime], source=source, session=session, counters=counters,
-                              info=CollectorInfo("test", "http://test", clock.now()), now=clock.now)
+                              info=CollectorInfo("test", "http://test", clock.now()), clock=clock)
         app = build_app(collector, registry_for(collector), Access(None))
         await collector.start()
         try:

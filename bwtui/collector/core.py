@@ -15,11 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bwtui.collector.protocol import (
     KEEPALIVE,
@@ -28,6 +27,7 @@ from bwtui.collector.protocol import (
     hello,
     sse,
 )
+from bwtui.clock import RealClock, TimerHandle
 from bwtui.collector.requests import RequestCounters
 from bwtui.config import AccountConfig
 from bwtui.events import (
@@ -51,6 +51,14 @@ log = logging.getLogger("bwtui.collector")
 Key = tuple[str, str]
 SUBSCRIBER_BACKLOG = 20_000  # queued chunks before a viewer that does not read is dropped
 SNAPSHOT_CHUNK = 200  # snapshot events per write
+
+
+class TimerClock(Protocol):
+    """Time and timers (:class:`~bwtui.clock.RealClock`, or a simulated clock in benchmarks)."""
+
+    def now(self) -> float: ...
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle: ...
 
 
 class Subscriber:
@@ -116,8 +124,10 @@ class Collector:
         session: MonitorSession,
         counters: RequestCounters | None = None,
         info: CollectorInfo,
-        now: Callable[[], float] = time.time,
+        clock: TimerClock | None = None,
     ) -> None:
+        """``clock``: the time for charts and the history flush timer (the real one by default;
+        a benchmark passes a simulated one)."""
         self.runtimes = list(runtimes)
         self.accounts: list[AccountConfig] = [rt.config for rt in self.runtimes]
         self.session = session
@@ -125,7 +135,8 @@ class Collector:
         self.source = source
         self.counters = counters or RequestCounters()
         self.info = info
-        self.now = now
+        self._clock: TimerClock = clock if clock is not None else RealClock()
+        self.now = self._clock.now
         self.failure: BaseException | None = None
         self.finished = asyncio.Event()
         self._subscribers: set[Subscriber] = set()
@@ -133,7 +144,7 @@ class Collector:
         self._series_lines: dict[tuple[Key, Period], tuple[Series, str]] = {}
         # Accounts heard from (listed or failed): ready once every one has been.
         self._waiting = {rt.config.name for rt in self.runtimes if rt.client is not None}
-        self._flush_handle: asyncio.TimerHandle | None = None
+        self._flush_handle: TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self._writes: set[asyncio.Task[Any]] = set()
         self._seq = 0
@@ -202,8 +213,7 @@ class Collector:
         for announcement in changes.announcements:
             _log(announcement)
         if changes.flush_in_s is not None and self._flush_handle is None:
-            loop = asyncio.get_running_loop()
-            self._flush_handle = loop.call_later(changes.flush_in_s, self._flush)
+            self._flush_handle = self._clock.call_at(self._clock.now() + changes.flush_in_s, self._flush)
         if changes and self._subscribers:
             self._broadcast(self._line(event))
 

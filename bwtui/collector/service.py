@@ -60,7 +60,7 @@ def counted_runtime(account: AccountConfig, counters: RequestCounters) -> Accoun
     runtime = build_runtime(account, http=http)
     if runtime.client is None:
         return runtime
-    runtime.client = CountingClient(runtime.client, counters, account.provider, account.name,  # type: ignore[assignment]
+    runtime.client = CountingClient(runtime.client, counters, account.provider, account.name,
                                     http=http)
     return runtime
 
@@ -139,7 +139,7 @@ def serve(config: Config, options: ServeOptions) -> int:
 
 
 async def _serve(config: Config, options: ServeOptions, sock: socket.socket) -> int:
-    from bwtui.history import open_history
+    from bwtui.history import HistoryStore, open_history
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -149,7 +149,8 @@ async def _serve(config: Config, options: ServeOptions, sock: socket.socket) -> 
     url = options.listen.url(port)
     counters = RequestCounters()
     runtimes = await asyncio.to_thread(lambda: [counted_runtime(a, counters) for a in config.accounts])
-    history, problem = (None, "turned off (--no-history)")
+    history: HistoryStore | None = None
+    problem: str | None = "turned off (--no-history)"
     if options.history:
         history, problem = await asyncio.to_thread(open_history, options.history_path)
     session = MonitorSession(now=time.time, history=history)

@@ -14,7 +14,7 @@ from bwtui.commands.common import add_config_option, fail, load_config_for
 from bwtui.exits import UsageError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the collector: poll once for every viewer, serve /metrics and a feed",
@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from bwtui.config import Config
 
+    history_path: Path | None
     try:
         listen = parse_listen(args.listen)
         access = access_for(listen, allow_remote=args.allow_remote, token=read_token(args.token_file))

@@ -14,7 +14,7 @@ from bwtui.commands.common import add_collector_option, add_config_option, colle
 DEFAULT_LISTEN = "127.0.0.1:9849"
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "web",
         help="serve the monitor to browsers as a read-only wall screen (needs `bwtui serve`)",

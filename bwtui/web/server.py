@@ -13,6 +13,7 @@ Each browser tab gets its own process running the kiosk monitor (``textual-serve
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import sys
@@ -25,6 +26,7 @@ from bwtui.collector.access import OPEN_PATHS, Access
 
 log = logging.getLogger("bwtui.web")
 COOKIE = "bwtui_wall_token"
+SHUTDOWN_WAIT_S = 5.0
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; "
        "base-uri 'none'; form-action 'none'")
@@ -38,6 +40,7 @@ class WallScreenServer(Server):
         super().__init__(command, host=host, port=port, title=title, public_url=public_url)
         self.access = access
         self._public_url_from_request = public_url is None
+        self._sessions: set[asyncio.Task[Any]] = set()  # one per open tab
 
     def initialize_logging(self) -> None:
         handler = logging.StreamHandler(sys.stderr)
@@ -48,6 +51,24 @@ class WallScreenServer(Server):
             logger.setLevel(logging.INFO)
             logger.propagate = False
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        task = asyncio.current_task()
+        if task is not None:
+            self._sessions.add(task)
+        try:
+            return await super().handle_websocket(request)
+        finally:
+            if task is not None:
+                self._sessions.discard(task)
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Every tab's monitor is told to quit (and waited for) before the server goes away."""
+        sessions = list(self._sessions)
+        for task in sessions:
+            task.cancel()
+        if sessions:
+            await asyncio.wait(sessions, timeout=SHUTDOWN_WAIT_S)
 
     async def on_startup(self, app: web.Application) -> None:
         log.info("bwtui web: serving the wall screen on http://%s:%s (token: %s)", self.host,
@@ -75,16 +96,16 @@ class WallScreenServer(Server):
         if token is not None and request.path not in OPEN_PATHS:
             given = request.query.get("token")
             if given is not None and request.path == "/" and _same(given, token):
-                response = web.HTTPFound("/")
-                response.set_cookie(COOKIE, token, httponly=True, samesite="Strict",
-                                    secure=request.scheme == "https")
-                raise response
+                found = web.HTTPFound("/")  # the token leaves the address bar and history
+                found.set_cookie(COOKIE, token, httponly=True, samesite="Strict",
+                                 secure=request.scheme == "https")
+                raise found
             cookie = request.cookies.get(COOKIE, "")
             if not (self.access.allows(request.path, request.headers.get("Authorization"))
                     or (cookie and _same(cookie, token))):
                 return web.Response(status=401, text="a token is required: open /?token=<token> "
                                     "once, or send Authorization: Bearer <token>\n")
-        response = await handler(request)
+        response: web.StreamResponse = await handler(request)
         if not isinstance(response, web.WebSocketResponse):
             response.headers.setdefault("Content-Security-Policy", CSP)
             response.headers.setdefault("Referrer-Policy", "no-referrer")
