@@ -24,9 +24,10 @@ from typing import TypeVar
 
 from bwtui.clock import Clock, RealClock, deadline
 from bwtui.config import PollSettings
-from bwtui.model import ErrorKind, Period, ProviderError, Reading, Resource, ResourceState, Sample, Usage
+from bwtui.model import ErrorKind, Period, ProviderError, Reading, Resource, ResourceState, Usage
 from bwtui.periods import period_bounds
 from bwtui.polling.account import budget_key
+from bwtui.polling.cached import CachedFigures, CacheLookup
 from bwtui.polling.freshness import PublicationClock
 from bwtui.polling.guard import guarded_call
 from bwtui.polling.ledger import ONESHOT, Ledger, LedgerError
@@ -35,23 +36,8 @@ from bwtui.runtime import AccountRuntime
 
 T = TypeVar("T")
 BUDGET_LOW = "budget low"
+__all__ = ["AccountResult", "BudgetNote", "CacheLookup", "CachedFigures", "budget_shortfall", "collect_once"]
 RESERVE_FRACTION = 0.01  # as the monitor: kept for the user's own refreshes
-
-
-@dataclass(frozen=True, slots=True)
-class CachedFigures:
-    """What history holds for a resource: its newest rate and its newest period totals."""
-
-    sample: Sample | None = None
-    reading: Reading | None = None
-
-    @property
-    def newest_t(self) -> float | None:
-        times = [x.t for x in (self.sample, self.reading) if x is not None]
-        return max(times) if times else None
-
-
-CacheLookup = Callable[[Resource], CachedFigures | None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,10 @@ class OneShot:
     via: str | None = None  # the collector's URL when one answered instead of the providers
 
 
-def poll_once(config: Config, *, only_account: str | None = None) -> OneShot:
-    """Poll the accounts of ``config`` once (only ``only_account`` when given, by name).
+def poll_once(config: Config, *, only_account: str | None = None, when_short: str = "cached") -> OneShot:
+    """Poll the accounts of ``config`` once (only ``only_account`` when given, by name), within
+    the request budget every bwtui process on this host shares (``when_short``: see
+    ``bwtui.collect.collect_once``).
 
     Raises UsageError when the config has no account, or none of that name.
     """
@@ -54,17 +56,17 @@ def poll_once(config: Config, *, only_account: str | None = None) -> OneShot:
     from bwtui.runtime import build_runtimes
 
     everything = build_runtimes(config)
-    return asyncio.run(_poll(config, _only(everything, only_account), everything, None))
+    return asyncio.run(_poll(config, _only(everything, only_account), everything, None, when_short))
 
 
-def poll_demo_once(*, only_account: str | None = None) -> OneShot:
+def poll_demo_once(*, only_account: str | None = None, when_short: str = "cached") -> OneShot:
     """Start the demo's simulated accounts, poll them once, stop them (demo history file)."""
     from bwtui.demo import start_demo
 
     with start_demo() as demo:
         config = Config(path=None, accounts=demo.accounts)
         runtimes = _only(demo.runtimes, only_account)
-        return asyncio.run(_poll(config, runtimes, demo.runtimes, demo_history_file()))
+        return asyncio.run(_poll(config, runtimes, demo.runtimes, demo_history_file(), when_short))
 
 
 def _only(runtimes: list[AccountRuntime], name: str | None) -> list[AccountRuntime]:
@@ -82,15 +84,17 @@ async def _poll(
     runtimes: list[AccountRuntime],
     to_close: list[AccountRuntime],
     history_path: Path | None,
+    when_short: str = "cached",
 ) -> OneShot:
     from bwtui.clock import RealClock
-    from bwtui.collect import collect_once
     from bwtui.history import open_history
+    from bwtui.polling.budgeted import collect_within_budget
     from bwtui.runtime import close_runtimes
 
     try:
-        account_results, states = await collect_once(
-            runtimes, clock=RealClock(), settings=config.poll
+        account_results, states = await collect_within_budget(
+            runtimes, clock=RealClock(), settings=config.poll, history_path=history_path,
+            when_short=when_short,
         )
     finally:
         await close_runtimes(to_close)

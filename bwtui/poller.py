@@ -123,8 +123,9 @@ class Poller:
         history_seed: HistorySeed | None = None,
         ledger: Ledger | None = None,
     ) -> None:
-        """``ledger``: the host's shared request budget (``polling.ledger.open_ledger()``); None
-        keeps a budget of this process's own."""
+        """``ledger``: the host's shared request budget (``polling.ledger.open_ledger()``); the
+        poller owns it and closes it when :meth:`run` ends. None keeps a budget of this
+        process's own."""
         self._clock = clock
         self._on_event = on_event
         self._settings = settings or PollSettings()
@@ -309,6 +310,8 @@ class Poller:
         finally:
             if self._ledger is not None:
                 self._ledger.forget()
+                self._ledger.close()
+                self._ledger = None
 
     async def _run_tasks(self) -> None:
         async with asyncio.TaskGroup() as tg:
@@ -838,14 +841,18 @@ class Poller:
             return
         publication = acct.publication(SERIES, step_s, self._tuning.publish_margin_s)
         newest = series.samples[-1].t if series.samples else None
+        refresh_s = acct.client.traits.series_refresh_s if acct.client is not None else None
         if newest is not None:
             publication.observe(started, newest)
-            if slot.last_point_t is None or newest > slot.last_point_t:
-                job.misses = 0
-                slot.last_point_t = newest
+            if slot.last_point_t is None or newest > slot.last_point_t or refresh_s:
+                job.misses = 0  # a new row (or a provider that revises its newest one)
+                slot.last_point_t = newest if slot.last_point_t is None else max(newest, slot.last_point_t)
             else:
                 job.misses += 1  # asked before the next row was out
-        job.natural_due = job.due = publication.next_due(newest, started, job.misses)
+        due = publication.next_due(newest, started, job.misses)
+        if refresh_s:  # the newest row is revised (Vultr's "today"): read it again this often
+            due = min(due, started + refresh_s)
+        job.natural_due = job.due = due
         slot.updated_at = now
         slot.merge_series(series)
         latest = series.latest

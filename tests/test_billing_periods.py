@@ -200,7 +200,7 @@ class AltostratCounters:
     def __init__(self) -> None:
         self.reading = Reading(0, 0, 0)
 
-    async def collect_once(self, runtimes, *, clock, settings):
+    async def collect_once(self, runtimes, *, clock, settings, **budget):  # budget: ledger, cached, when_short
         from bwtui.collect import AccountResult
         from bwtui.model import ResourceState
 

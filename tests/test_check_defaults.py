@@ -30,7 +30,7 @@ class Fleet:
         self.error: ProviderError | None = None
         self.warnings: tuple[DataWarning, ...] = ()
 
-    async def collect_once(self, runtimes, *, clock, settings):
+    async def collect_once(self, runtimes, *, clock, settings, **budget):  # budget: ledger, cached, when_short
         states = []
         for rid, out_bytes in self.out_bytes.items():
             resource = Resource("hv", "hivelocity", "service", rid, f"server-{rid}")

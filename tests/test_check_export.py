@@ -162,6 +162,8 @@ class AccountResult:
     name: str
     provider: str
     error: ProviderError | None = None
+    resources: tuple[object, ...] = ()
+    budget: object = None  # a bwtui.collect.BudgetNote when the shared budget fell short
 
 
 class FakeProviders:
@@ -173,7 +175,7 @@ class FakeProviders:
         self.t = NOV_16
         self.account_error: ProviderError | None = None
 
-    async def collect_once(self, runtimes, *, clock, settings):
+    async def collect_once(self, runtimes, *, clock, settings, **budget):  # budget: ledger, cached, when_short
         results, states = [], []
         for runtime in runtimes:
             name = runtime.name

@@ -130,7 +130,7 @@ def test_status_prints_every_failure_as_a_row_and_exits_3(shot, fmt, columns, ca
 @given(shot=shots(), flags=st.sampled_from([[], ["--availability"]]))
 def test_check_always_answers_one_plugin_line(shot, flags, capsys):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("bwtui.commands.check.poll_for", lambda args, only_account=None: shot)
+        mp.setattr("bwtui.commands.check.poll_for", lambda args, only_account=None, **budget: shot)
         code = check.run(_args(check, ["check", *flags]))
     out, err = capsys.readouterr()
     assert out.count("\n") == 1 and out.startswith("BWTUI ")

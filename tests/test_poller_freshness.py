@@ -127,3 +127,23 @@ async def test_the_budget_says_when_it_stretches_intervals_and_why() -> None:
     await clock.run(poller.run(), until=clock.now() + 1800)
     budget = [e for e in events if isinstance(e, BudgetUpdated)]
     assert budget and budget[-1].stretch == 1.0 and budget[-1].reason == "within budget"
+
+
+async def test_a_provider_that_revises_its_newest_point_is_read_again_at_its_refresh_interval() -> None:
+    """Vultr's newest daily point is the day so far, re-summed about hourly: read it hourly."""
+    from bwtui.providers.vultr import VultrClient
+
+    clock = FakeClock(start=T0)
+    sim = Simulator(SimulatorConfig(clock=clock.now, hivelocity_services=0, altostrat_instances=0,
+                                    hetzner_servers=0, vultr_instances=2))
+    async with httpx.AsyncClient(transport=sim.transport()) as http:
+        base_url = sim.vultr_base_url()
+        client = VultrClient("vu", sim.config.vultr_token, base_url=base_url, http=http, clock=clock.now)
+        runtime = AccountRuntime(AccountConfig("vu", "vultr", base_url=base_url), client)
+        poller = Poller([runtime], clock=clock, on_event=lambda event: None, rng=random.Random(3))
+        await clock.run(poller.run(), until=T0 + 6 * 3600)
+    per_instance = [
+        sum(1 for r in sim.requests if r.path.endswith(f"/instances/{iid}/bandwidth"))
+        for iid in sim.vultr_instance_ids()
+    ]
+    assert all(5 <= count <= 16 for count in per_instance), per_instance  # hourly, not daily or in a loop

@@ -279,7 +279,7 @@ def _check(args: argparse.Namespace) -> CheckResult:
     account = getattr(args, "account", None)
     resource_id = getattr(args, "resource", None)
     try:
-        shot = poll_for(args, only_account=account)
+        shot = poll_for(args, only_account=account, when_short="unknown")
     except ConfigProblem as error:
         raise _Unknown(f"config: {error}") from None
     except UsageError as error:
@@ -302,6 +302,16 @@ def _check(args: argparse.Namespace) -> CheckResult:
         )
         items.append(CheckItem(state, shot.billing.get(state.resource.key), thresholds))
     problems = [(r.name, _error_text(r.error)) for r in shot.accounts if r.error is not None]
+    # Short of the host's shared request budget, nothing was spent (the monitor keeps the last
+    # requests): UNKNOWN with the reason, once, while cached figures are still judged.
+    for result in shot.accounts:
+        note = result.budget
+        if note is not None and result.error is None:
+            problems.append((result.name, f"{note.text}; not polled, to leave them to the monitor"))
+            cached = set(note.cached)
+            for item in items:
+                if item.state.resource.key in cached and item.state.stale:
+                    item.state.error = None
     if resource_id is not None:
         # A failing account cannot be blamed for a resource that lives elsewhere.
         problems = problems if not items else []

@@ -93,14 +93,20 @@ def find_account(config: Config, name: str, config_path: Path) -> AccountConfig:
     )
 
 
-def poll_for(args: argparse.Namespace, *, only_account: str | None = None) -> OneShot:
-    """One poll of the demo (``--demo``) or of the config's accounts; raises UsageError."""
+def poll_for(
+    args: argparse.Namespace, *, only_account: str | None = None, when_short: str = "cached"
+) -> OneShot:
+    """One poll of the demo (``--demo``) or of the config's accounts; raises UsageError.
+
+    ``when_short``: what to do when the host's shared request budget cannot pay for the whole
+    poll: ``"cached"`` (serve history for the rest) or ``"unknown"`` (spend nothing).
+    """
     from bwtui.oneshot import poll_demo_once, poll_once
 
     if getattr(args, "demo", False):
-        return poll_demo_once(only_account=only_account)
+        return poll_demo_once(only_account=only_account, when_short=when_short)
     config = load_config_for(args)
     from bwtui.collector.viewer import oneshot_via_collector
 
     shot = oneshot_via_collector(config, option=collector_arg(args), only_account=only_account)
-    return shot if shot is not None else poll_once(config, only_account=only_account)
+    return shot if shot is not None else poll_once(config, only_account=only_account, when_short=when_short)

@@ -66,6 +66,7 @@ class AccountStatus:
     provider: str
     error: ProviderError | None
     skipped: tuple[SkippedItem, ...] = ()
+    budget: str | None = None  # "budget low: ..." when the shared request budget fell short
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,7 @@ def render_json(report: StatusReport) -> str:
                 "provider": a.provider,
                 "error": a.error.to_dict() if a.error else None,
                 "skipped": [item.to_dict() for item in a.skipped],
+                "budget": a.budget,
             }
             for a in report.accounts
         ],
@@ -238,6 +240,9 @@ def render_table(report: StatusReport, *, width: int | None = None, wide: bool =
             )
             noun = "item" if len(account.skipped) == 1 else "items"
             footer.append(f"{account.name}: {len(account.skipped)} {noun} not watched: {shown}")
+    for account in report.accounts:
+        if account.budget:
+            footer.append(f"{account.name}: {account.budget}")
     if not report.resources and not any(a.error for a in report.accounts):
         footer.append("(no resources)")
     if report.via:
@@ -306,7 +311,10 @@ def build_report(shot: OneShot) -> StatusReport:
         records.append(resource_record(state, billing_json(figures) if figures else None,
                                        warnings=warnings, alert=alert))
     accounts = [
-        AccountStatus(r.name, r.provider, r.error, tuple(shot.skipped.get(r.name, ())))
+        AccountStatus(
+            r.name, r.provider, r.error, tuple(shot.skipped.get(r.name, ())),
+            r.budget.text if r.budget is not None else None,
+        )
         for r in shot.accounts
     ]
     return StatusReport(shot.generated_at, accounts, records, via=shot.via)

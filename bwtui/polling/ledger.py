@@ -120,7 +120,11 @@ class Ledger:
         self.process = process or f"{os.getpid()}-{time.time_ns()}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), timeout=busy_timeout_s, isolation_level=None)
+            # One connection, used by one thread at a time (a monitor's poller thread, which is
+            # not the one that opened it).
+            self._db = sqlite3.connect(
+                str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")

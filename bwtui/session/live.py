@@ -94,9 +94,12 @@ class LivePollerSource:
         seed = self._seed()
         if self._factory is not None:
             return self._factory(list(self.runtimes), clock=self._clock, on_event=sink, history=seed)
-        engine = Poller(self.runtimes, clock=self._clock, on_event=sink, history_seed=seed)
         if not isinstance(self._clock, RealClock):
-            return engine
+            return Poller(self.runtimes, clock=self._clock, on_event=sink, history_seed=seed)
+        from bwtui.polling.ledger import open_ledger
+
+        # On the real clock, one request budget with every other bwtui process on this host.
+        engine = Poller(self.runtimes, clock=self._clock, on_event=sink, history_seed=seed, ledger=open_ledger())
         clients = [rt.client for rt in self.runtimes if rt.client is not None]
         self._threaded = ThreadedPoller(engine, clients=clients, thread=thread)
         return self._threaded
