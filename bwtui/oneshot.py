@@ -91,23 +91,24 @@ async def _poll(
     from bwtui.polling.budgeted import collect_within_budget
     from bwtui.runtime import close_runtimes
 
+    history, problem = open_history(history_path)  # also serves cached figures when short
     try:
-        account_results, states = await collect_within_budget(
-            runtimes, clock=RealClock(), settings=config.poll, history_path=history_path,
-            when_short=when_short,
-        )
-    finally:
-        await close_runtimes(to_close)
-    now = time.time()
-    resets: dict[tuple[str, str], float] = {}
-    history, problem = open_history(history_path)
-    if history is not None:
         try:
+            account_results, states = await collect_within_budget(
+                runtimes, clock=RealClock(), settings=config.poll, history=history,
+                when_short=when_short,
+            )
+        finally:
+            await close_runtimes(to_close)
+        now = time.time()
+        resets: dict[tuple[str, str], float] = {}
+        if history is not None:
             for state in states:
                 reset = _rate_from_history(history, state)
                 if reset is not None:
                     resets[state.resource.key] = reset
-        finally:
+    finally:
+        if history is not None:
             history.close()
     clients = {r.name: r.client for r in runtimes}
     for state in states:

@@ -152,3 +152,23 @@ async def test_a_monitor_and_status_every_30_s_share_one_budget_without_a_429(tm
         rid = monitor_client.resource(index).id
         labels = {(t - 10) // 300 for t in monitor_client.times("series", rid)}
         assert len(labels) >= 11
+
+
+def test_cached_figures_come_from_the_history_a_monitor_wrote(tmp_path: Path) -> None:
+    from bwtui.history import open_history
+    from bwtui.polling.cached import history_cache
+
+    import time
+
+    now = time.time() // 300 * 300  # the store keeps raw points for recent times only
+    store, problem = open_history(tmp_path / "history.sqlite3")
+    assert store is not None and problem is None
+    resource = Resource("hv", "hivelocity", "service", "1000", "srv-0")
+    store.add_samples(resource.key, [Sample(now - 600, 1e6, 2e6), Sample(now - 300, None, None)])
+    store.add_reading(resource.key, Reading(now - 3600, 10**9, 2 * 10**9))
+    lookup = history_cache(store, now)
+    figures = lookup(resource)
+    assert figures == CachedFigures(Sample(now - 600, 1e6, 2e6), Reading(now - 3600, 10**9, 2 * 10**9))
+    assert figures.newest_t == now - 600  # a gap is not a figure
+    assert lookup(Resource("hv", "hivelocity", "service", "9", "none")) is None
+    store.close()

@@ -22,6 +22,7 @@ from bwtui.runtime import AccountRuntime
 
 if TYPE_CHECKING:
     from bwtui.collect import AccountResult
+    from bwtui.history import HistoryStore
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,13 @@ async def collect_within_budget(
     *,
     clock: Clock | None = None,
     settings: PollSettings | None = None,
+    history: HistoryStore | None = None,
     history_path: Path | None = None,
     ledger: Ledger | None = None,
     when_short: str = "cached",
 ) -> tuple[list[AccountResult], list[ResourceState]]:
-    """``collect_once`` with the host's ledger (opened here unless given) and history."""
+    """``collect_once`` with the host's ledger (opened here unless given) and the history
+    store (``history``, the caller's; else opened here from ``history_path``)."""
     from bwtui.history import open_history
 
     collect = import_module("bwtui.collect")  # looked up now: tests stand a fake pass in for it
@@ -44,9 +47,11 @@ async def collect_within_budget(
     own_ledger = ledger is None
     if ledger is None:
         ledger = open_ledger()
-    history, problem = open_history(history_path)
-    if problem:
-        log.info("one-shot pass without cached figures: %s", problem)
+    own_history = history is None
+    if history is None:
+        history, problem = open_history(history_path)
+        if problem:
+            log.info("one-shot pass without cached figures: %s", problem)
     try:
         cached = history_cache(history, clock.now()) if history is not None else None
         result: tuple[list[AccountResult], list[ResourceState]] = await collect.collect_once(
@@ -54,7 +59,7 @@ async def collect_within_budget(
         )
         return result
     finally:
-        if history is not None:
+        if own_history and history is not None:
             history.close()
         if own_ledger and ledger is not None:
             ledger.forget()
