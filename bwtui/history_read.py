@@ -46,3 +46,9 @@ def window_sources(
 def raw_points(sources: Sequence[Source], step_s: float) -> list[Sample]:
     """The samples of the sources at exactly ``step_s`` (e.g. the 5-minute points for p95)."""
     return [s for source in sources if source.step_s == step_s for s in source.samples]
+
+
+def period_five_minute_points(store: HistoryStore, key: ResourceKey, start: float, end: float) -> list[Sample]:
+    """The stored raw points of ``[start, end)`` that sit on the 5-minute grid (for p95)."""
+    sources = window_sources(store, key, start, end, raw_step_s=300.0)
+    return [s for s in raw_points(sources, 300.0) if s.t % 300 == 0 and start <= s.t < end]

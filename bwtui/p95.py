@@ -132,3 +132,17 @@ def committed_for(resource: Resource, account: AccountConfig | None) -> float | 
         return None
     override = account.resources.get(resource.id)
     return getattr(override, "committed_out_bps", None) if override is not None else None
+
+
+def p95_of_state(
+    samples: Iterable[Sample],
+    stored: Iterable[Sample],
+    period_start: float,
+    period_end: float,
+    as_of: float,
+    *,
+    committed_out_bps: float | None = None,
+) -> P95:
+    """The period's p95 from a poll's fresh 5-minute points and the stored ones (history)."""
+    return p95_billing([*stored, *samples], period_start, period_end, as_of,
+                       committed_out_bps=committed_out_bps)
