@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bwtui.charts.data import Source, median_step
+from bwtui.charts.data import Source, WindowPoints, assemble, median_step
 from bwtui.history import HistoryStore
 from bwtui.model import Sample
 
@@ -52,3 +52,11 @@ def period_five_minute_points(store: HistoryStore, key: ResourceKey, start: floa
     """The stored raw points of ``[start, end)`` that sit on the 5-minute grid (for p95)."""
     sources = window_sources(store, key, start, end, raw_step_s=300.0)
     return [s for s in raw_points(sources, 300.0) if s.t % 300 == 0 and start <= s.t < end]
+
+
+def stored_points(
+    store: HistoryStore, key: ResourceKey, start: float, end: float, extra: Sequence[Source] = ()
+) -> WindowPoints:
+    """Everything known about ``key`` in ``[start, end)``: stored tiers plus ``extra`` sources
+    (e.g. the provider's series in memory), the finest winning wherever they overlap."""
+    return assemble([*window_sources(store, key, start, end), *extra], start, end)
