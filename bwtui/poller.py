@@ -262,6 +262,25 @@ class Poller:
             acct.waker.wake()
         self._force(slot)
 
+    async def one_off(self, key: ResourceKey, call: Callable[[ProviderClient, Resource], Awaitable[T]]) -> T:
+        """One extra request for ``key`` (an image, an older window), from the same budget as
+        every poll: it waits for a request the budget allows, is bounded by the deadline, and
+        its answer's rate-limit headers count. Raises ProviderError."""
+        slot = self._slots.get(key)
+        acct = slot.account if slot is not None else None
+        client = acct.client if acct is not None else None
+        if slot is None or acct is None or client is None:
+            raise ProviderError(ErrorKind.NOT_FOUND, f"{key[0]}/{key[1]} is not listed (yet)")
+        await self._take_urgent(acct)
+        error: ProviderError | None = None
+        try:
+            return await self._request(acct, lambda: call(client, slot.resource))
+        except ProviderError as err:
+            error = err
+            raise
+        finally:
+            self._complete(acct, error)
+
     def pause(self) -> None:
         """Send no more requests until :meth:`resume` (requests in flight finish)."""
         if not self._paused:

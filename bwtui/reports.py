@@ -16,10 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bwtui.charts.data import Point, Totals, WindowPoints, totals
+from typing import TYPE_CHECKING
+
+from bwtui.charts.data import Point, Source, Totals, WindowPoints, totals
 from bwtui.charts.ticks import step_text
-from bwtui.model import Sample
+from bwtui.model import Resource, Sample
 from bwtui.p95 import STEP_S, p95_billing
+
+if TYPE_CHECKING:
+    from bwtui.config import AccountConfig
+    from bwtui.history import HistoryStore
 
 KINDS = ("hourly", "daily", "monthly", "periods")
 BYTES_PER_GB = 10**9
@@ -263,3 +269,42 @@ def oldest_needed(kind: str, now: float, count: int | None, period_of: PeriodOf)
     rows = buckets(kind, now, count or DEFAULT_ROWS[kind], period_of)
     oldest = min(start for _, start, _ in rows)
     return min(oldest, period_of(oldest)[0])
+
+
+def terms_for(resource: Resource, account: AccountConfig) -> tuple[PeriodOf, Pricing]:
+    """A resource's billing periods and prices, as the monitor's billing figures have them."""
+    from bwtui.billing import allowance_for, billing_for, price_for
+    from bwtui.p95 import committed_for
+
+    def period_of(t: float) -> tuple[float, float]:
+        figures = billing_for(resource, None, account, t)
+        return figures.period_start, figures.period_end
+
+    allowance = allowance_for(resource, account)
+    price = price_for(resource, account) if allowance is not None else None
+    return period_of, Pricing(allowance, price, committed_for(resource, account))
+
+
+def resource_table(
+    kind: str,
+    resource: Resource,
+    account: AccountConfig,
+    *,
+    now: float,
+    history: HistoryStore | None,
+    memory: Sequence[Source] = (),
+    count: int | None = None,
+) -> Table:
+    """One resource's table of ``kind`` from the stored history and ``memory`` (finest wins).
+    Blocks on SQLite when there is a history store: run it in a thread."""
+    from bwtui.charts.data import assemble
+    from bwtui.history_read import stored_points
+
+    period_of, pricing = terms_for(resource, account)
+    start = oldest_needed(kind, now, count, period_of)
+    if history is not None:
+        points = stored_points(history, resource.key, start, now, extra=memory)
+    else:
+        points = assemble(memory, start, now)
+    return build_table(kind, resource.key, resource.name, points, now=now, period_of=period_of,
+                       pricing=pricing, count=count)

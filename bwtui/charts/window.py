@@ -134,8 +134,8 @@ def _relative(part: str) -> float | None:
     """Seconds before now for ``now``, ``-6h``, ``-90m``; None when it is not relative."""
     if part.lower() == "now":
         return 0.0
-    if not part.startswith("-"):
-        return None
+    if not part.startswith("-") and not _RELATIVE.match(part):
+        return None  # a date; "6h" without its minus still counts back (shells eat "-6h")
     found = _RELATIVE.match(part)
     if found is None:
         raise ValueError(f"{part!r} is not a time: write -30m, -6h, -2d, -1w or now")

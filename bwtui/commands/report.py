@@ -136,12 +136,8 @@ def _history_path(args: argparse.Namespace) -> Path:
 
 
 def _tables(store, accounts, args, now):  # noqa: ANN001, ANN202 - plain plumbing
-    from bwtui.billing import allowance_for, billing_for, price_for
-    from bwtui.config import AccountConfig
-    from bwtui.history_read import stored_points
     from bwtui.model import Resource
-    from bwtui.p95 import committed_for
-    from bwtui.reports import Pricing, build_table, oldest_needed
+    from bwtui.reports import resource_table
 
     tables = []
     for account_name, resource_id in store.keys():
@@ -152,19 +148,9 @@ def _tables(store, accounts, args, now):  # noqa: ANN001, ANN202 - plain plumbin
         account = accounts.get(account_name)
         if account is None:
             continue  # history of an account no longer in the config
-        resource = Resource(account_name, account.provider, "resource", resource_id, resource_id)
-
-        def period_of(t: float, resource: Resource = resource, account: AccountConfig = account):
-            figures = billing_for(resource, None, account, t)
-            return figures.period_start, figures.period_end
-
-        allowance = allowance_for(resource, account)
-        pricing = Pricing(allowance, price_for(resource, account) if allowance is not None else None,
-                          committed_for(resource, account))
-        start = oldest_needed(args.kind, now, args.rows, period_of)
-        points = stored_points(store, resource.key, start, now)
-        table = build_table(args.kind, resource.key, f"{account_name}/{resource_id}", points, now=now,
-                            period_of=period_of, pricing=pricing, count=args.rows)
+        resource = Resource(account_name, account.provider, "resource", resource_id,
+                            f"{account_name}/{resource_id}")
+        table = resource_table(args.kind, resource, account, now=now, history=store, count=args.rows)
         table.notes.insert(0, f"{account.provider}: totals are rate × time from the stored points")
         if table.rows:
             tables.append(table)

@@ -183,6 +183,12 @@ class ChartPanel(Vertical):
             return None
 
     def _sources(self, state: ResourceState, start: float, end: float) -> list[Source | None]:
+        sources: list[Source | None] = list(self._memory_sources(state))
+        sources.extend(self._history_sources(state.resource.key, start, end))
+        return sources
+
+    def _memory_sources(self, state: ResourceState) -> list[Source]:
+        """What the monitor holds for the resource: provider series, recent rates, loaded charts."""
         store = self.host.store
         key = state.resource.key
         sources: list[Source | None] = [series_source(store.series.get((key, p))) for p in Period]
@@ -192,8 +198,7 @@ class ChartPanel(Vertical):
                 sources.append(samples_source(stored.samples, "local history", float(stored.step_s)))
         where = "readings" if _derives_rates(state) else "provider"
         sources.append(samples_source(state.history, where))
-        sources.extend(self._history_sources(key, start, end))
-        return sources
+        return [source for source in sources if source is not None]
 
     # ----- history, read in a thread ------------------------------------------------------------
     def _history_sources(self, key: Key, start: float, end: float) -> list[Source]:
@@ -367,8 +372,36 @@ class ChartPanel(Vertical):
             self.set_window(window)
 
     def _open(self, verb: str) -> None:
-        """``t``: the period tables; ``i``: the provider's graph (of the highlighted resource)."""
-        self.app.notify(f"{verb}: not yet", timeout=2, markup=False)
+        """``t``: the period tables; ``i``: the provider's graph (of the resource in view, or the
+        overview's highlighted one)."""
+        app: Any = self.app
+        key = app.overview.highlighted_key() if getattr(app, "view_mode", "") == "overview" else self.key
+        state = self.host.store.states.get(key) if key is not None else None
+        if state is None:
+            return
+        if verb == "tables":
+            self._open_tables(state)
+        else:
+            from bwtui.ui.provider_image import open_image
+
+            open_image(self.app, state, ascii_only=self.ascii_only)
+
+    def _open_tables(self, state: ResourceState) -> None:
+        from bwtui.config import AccountConfig
+        from bwtui.reports import resource_table
+        from bwtui.ui.period_table import PeriodTablesScreen
+
+        resource = state.resource
+        account = self.host.session.account(resource.account) or AccountConfig(resource.account, resource.provider)
+        memory = [s for s in self._memory_sources(state) if s.where != "local history"]
+        history = self.host.history
+
+        def build(kind: str) -> Any:
+            return resource_table(kind, resource, account, now=self.now(), history=history, memory=memory)
+
+        where = "local history and this session's data" if history is not None else "this session's data"
+        title = f"{resource.name} ({resource.provider} {resource.id}) · traffic per period, from {where}"
+        self.app.push_screen(PeriodTablesScreen(title, build, ascii_only=self.ascii_only))
 
     @on(RateChart.Clicked)
     def _clicked(self, event: RateChart.Clicked) -> None:
