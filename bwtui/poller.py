@@ -67,6 +67,7 @@ from bwtui.polling.account import Account, BudgetGroup, BudgetKey, budget_key
 from bwtui.polling.backoff import Backoff
 from bwtui.polling.budget import Budget, BudgetTuning
 from bwtui.polling.guard import guarded_call
+from bwtui.providers.base import ProviderClient
 from bwtui.polling.ledger import Ledger, LedgerError
 from bwtui.polling.pacer import PaceTuning, TokenBucket, plan
 from bwtui.polling.slot import PERIOD, SERIES, USAGE, Job, Slot
@@ -272,14 +273,16 @@ class Poller:
         if slot is None or acct is None or client is None:
             raise ProviderError(ErrorKind.NOT_FOUND, f"{key[0]}/{key[1]} is not listed (yet)")
         await self._take_urgent(acct)
-        error: ProviderError | None = None
         try:
-            return await self._request(acct, lambda: call(client, slot.resource))
+            async with acct.semaphore:
+                result = await self._request(acct, lambda: call(client, slot.resource))
         except ProviderError as err:
-            error = err
+            figures = self._complete(acct, err)
+            if err.kind is ErrorKind.RATE_LIMITED:
+                self._rate_limited(acct, err, figures, self._clock.now())
             raise
-        finally:
-            self._complete(acct, error)
+        self._complete(acct)
+        return result
 
     def pause(self) -> None:
         """Send no more requests until :meth:`resume` (requests in flight finish)."""
