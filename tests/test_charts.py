@@ -182,3 +182,15 @@ def test_gaps_stay_gaps() -> None:
     points = assemble([Source("provider", 300, samples)], T0, T0 + 86400)
     assert any(p.out_bps is None for p in points.points)
     assert isinstance(points, WindowPoints)
+
+
+def test_older_points_are_asked_for_only_where_nothing_covers() -> None:
+    from bwtui.charts.older import step_for, uncovered_start
+
+    recent = Source("provider", 300, [Sample(T0 - 3600 + i * 300, 1.0, 1.0) for i in range(12)])
+    week = assemble([recent], T0 - 7 * 86400, T0)
+    assert uncovered_start(week, now=T0) == (T0 - 7 * 86400, T0 - 3600)
+    hour = assemble([recent], T0 - 3600, T0)
+    assert uncovered_start(hour, now=T0) is None
+    assert step_for(T0 - 86400, T0) == 300
+    assert step_for(T0 - 180 * 86400, T0) == 2 * 3600  # small answers: at most ~4,000 rows

@@ -266,3 +266,27 @@ async def test_no_image_for_a_provider_without_one() -> None:
 
 def test_asyncio_is_used() -> None:
     assert asyncio.iscoroutinefunction(test_cursor_readouts_equal_the_stored_figures)
+
+
+async def test_an_older_window_comes_from_the_provider_with_one_request() -> None:
+    app, env = demo_app(services=2, instances=1)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle_demo(pilot, app)
+            asked = len([r for r in env.simulator.requests if r.query.get("period") == "custom"])
+            await _type_window(pilot, app, "2026-01-05 00:00..2026-01-12 00:00")
+            panel = _panel(app)
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if "older points" in panel.query_one("#chart-caption", TextPanel).plain:
+                    break
+            caption = panel.query_one("#chart-caption", TextPanel).plain
+            assert "1 request for the older points" in caption and "hourly" in caption
+            custom = [r for r in env.simulator.requests if r.query.get("period") == "custom"]
+            assert len(custom) >= asked + 1 and custom[-1].query["step"] == "3600"
+            data = [p for p in panel.points.points if p.out_bps is not None]
+            assert data and data[0].t <= 1_767_571_200.0 + 3600  # from Jan 5 on
+            await pilot.press("4", "z")  # another window and back: asked once per window
+            await pilot.pause()
+    finally:
+        env.stop()

@@ -185,6 +185,15 @@ class HivelocityClient(HttpProviderClient):
         self._series_warnings[resource.id] = series.warnings
         return series
 
+    async def fetch_window(self, resource: Resource, start: float, end: float, step_s: int) -> Series:
+        """Rates over a custom window (older than the rolling series reach). Hivelocity keeps
+        coarser points for older data and answers with the finest step it has."""
+        params = {"period": "custom", "interface": self.interface, "step": int(step_s),
+                  "start": int(start), "end": int(end)}
+        body = await self._api.request_json(self.method, self._service_path(resource), params)
+        return parse_series(body, interface=self.interface, requested_step_s=int(step_s), rules=self.legend,
+                            units=self.units)
+
     async def fetch_usage(self, resource: Resource, period_start: float, now: float) -> Usage:
         """Totals over the billing period so far (``In/Out Xfer`` bits // 8).
 

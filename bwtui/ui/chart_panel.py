@@ -13,7 +13,7 @@ session's billing figures and account settings, the clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -89,9 +89,12 @@ class ChartPanel(Vertical):
         self.points = WindowPoints(0.0, 0.0)
         self.compare_points: WindowPoints | None = None
         self.p95: P95 | None = None
+        self.older_requests = 0  # requests spent on older points for the resource in view
         self._history: dict[tuple[object, ...], list[Source]] = {}
         self._history_at: dict[tuple[object, ...], float] = {}
         self._p95_raw: dict[Key, tuple[float, list[Source]]] = {}
+        self._older: dict[tuple[object, ...], list[Source]] = {}  # from the provider, per window
+        self._no_older: set[str] = set()  # providers that cannot give older windows
 
     def compose(self) -> ComposeResult:
         yield TextPanel(id="chart-caption")
@@ -150,6 +153,7 @@ class ChartPanel(Vertical):
         now = self.now()
         start, end = self.window.bounds(now, self._period_bounds())
         sources = self._sources(state, start, end)
+        sources.extend(self._older_sources(state, start, end, sources, now))
         points = assemble(sources, start, end)
         data = [p for p in points.points if p.in_bps is not None or p.out_bps is not None]
         if data and self.window.follows_now and data[0].t - start > (end - start) / 2:
@@ -233,6 +237,39 @@ class ChartPanel(Vertical):
             return
         self.app.call_from_thread(done, sources)
 
+    # ----- older points from the provider (one request a window) ------------------------------------
+    def _older_sources(self, state: ResourceState, start: float, end: float, sources: list[Source | None],
+                       now: float) -> list[Source]:
+        """Points the provider keeps for the window's start when nothing here covers it."""
+        offset = COMPARE_OFFSETS.get(self.compare or "", 0.0)
+        wanted = (state.resource.key, self.window, self.compare)
+        if wanted in self._older:
+            return self._older[wanted]
+        if state.resource.provider in self._no_older or _derives_rates(state):
+            return []
+        from bwtui.charts.older import uncovered_start
+
+        if self.window.kind != "custom" and period_covering(start - offset, now) is not None:
+            return []  # the rolling series the poller fetches for this window cover it
+        gap = uncovered_start(assemble(sources, start - offset, end), now=now)
+        if gap is None or getattr(self.app, "poller", None) is None:
+            return []
+        self._older[wanted] = []
+        self._fetch_older(wanted, state, gap)
+        return []
+
+    @work(group="chart-older", exit_on_error=False)
+    async def _fetch_older(self, wanted: tuple[object, ...], state: ResourceState,
+                           gap: tuple[float, float]) -> None:
+        sources = await fetch_older(self.app, state, gap)
+        if sources is None:
+            self._no_older.add(state.resource.provider)
+            return
+        self._older[wanted] = sources
+        if sources and wanted[0] == self.key:
+            self.older_requests += 1
+            self.redraw()
+
     # ----- the 95th percentile of the billing period ----------------------------------------------
     def _update_p95(self, state: ResourceState, now: float) -> None:
         figures = self._figures()
@@ -271,7 +308,7 @@ class ChartPanel(Vertical):
     def _levels(self, state: ResourceState) -> tuple[LevelLine, ...]:
         levels: list[LevelLine] = []
         if self.p95 is not None and self.p95.out_bps is not None and self.p95.points:
-            levels.append(LevelLine("p95", self.p95.out_bps, "95th out"))
+            levels.append(LevelLine("p95", self.p95.out_bps, "period 95th"))
         if self.p95 is not None and self.p95.committed_out_bps is not None:
             levels.append(LevelLine("commit", self.p95.committed_out_bps, "commit"))
         return tuple(levels)
@@ -286,6 +323,8 @@ class ChartPanel(Vertical):
         else:
             wheres = " and ".join("the provider" if w == "provider" else w for w in points.wheres)
             caption.append(f"  · {points.resolution_text()} from {wheres}", style="dim")
+            if self._older.get((state.resource.key, self.window, self.compare)):
+                caption.append(" · 1 request for the older points", style="dim")
             if points.start > self.window.bounds(self.now(), self._period_bounds())[0] + 1:
                 caption.append(f" · data for the last {span_text(points.end - points.start)}", style="dim")
             if self.compare is not None and self.compare_points is not None:
@@ -396,12 +435,33 @@ class ChartPanel(Vertical):
         memory = [s for s in self._memory_sources(state) if s.where != "local history"]
         history = self.host.history
 
-        def build(kind: str) -> Any:
-            return resource_table(kind, resource, account, now=self.now(), history=history, memory=memory)
+        def build(kind: str, extra: Sequence[Source]) -> Any:
+            return resource_table(kind, resource, account, now=self.now(), history=history,
+                                  memory=[*memory, *extra])
 
-        where = "local history and this session's data" if history is not None else "this session's data"
+        asked: dict[tuple[float, float], list[Source]] = {}
+
+        async def older(kind: str) -> Sequence[Source]:
+            """The provider's points for what the tables reach back to (one request, once)."""
+            if resource.provider in self._no_older or _derives_rates(state):
+                return []
+            from bwtui.reports import oldest_needed, terms_for
+
+            now = self.now()
+            period_of, _ = terms_for(resource, account)
+            start = oldest_needed(kind, now, None, period_of)
+            reach = min((p.t for src in memory for p in src.samples), default=now)
+            if history is not None or reach - start < 3 * 3600:
+                return []  # the history (or memory) has it; the table notes any gaps
+            gap = (start, reach)
+            if gap not in asked:
+                found = await fetch_older(self.app, state, gap)
+                asked[gap] = found or []
+            return asked[gap]
+
+        where = "local history and this session's data" if history is not None else "this session's data and the provider"
         title = f"{resource.name} ({resource.provider} {resource.id}) · traffic per period, from {where}"
-        self.app.push_screen(PeriodTablesScreen(title, build, ascii_only=self.ascii_only))
+        self.app.push_screen(PeriodTablesScreen(title, build, ascii_only=self.ascii_only, fetch_older=older))
 
     @on(RateChart.Clicked)
     def _clicked(self, event: RateChart.Clicked) -> None:
@@ -411,6 +471,34 @@ class ChartPanel(Vertical):
     def window_for(self, period: Period) -> None:
         """Keys 1/2/3: the day, the week, the billing period."""
         self.set_window(for_period(period))
+
+
+async def fetch_older(app: Any, state: ResourceState, gap: tuple[float, float]) -> list[Source] | None:
+    """One custom-window request through the poller for ``gap``; [] when it failed, None when
+    the provider cannot give older windows at all."""
+    from bwtui.charts.older import step_for
+    from bwtui.model import ErrorKind, ProviderError
+
+    control = getattr(app, "poller", None)
+    if control is None:
+        return []
+    start, end = gap
+    step = step_for(start, end)
+
+    async def call(client: Any, resource: Any) -> Any:
+        window = getattr(client, "fetch_window", None)
+        if window is None:
+            raise ProviderError(ErrorKind.NOT_FOUND, "no older windows at this provider")
+        return await window(resource, start, end, step)
+
+    try:
+        series = await control.one_off(state.resource.key, call)
+    except ProviderError as error:
+        return None if error.message == "no older windows at this provider" else []
+    except Exception:  # noqa: BLE001 - older points are an extra
+        return []
+    source = series_source(series, "provider")
+    return [source] if source is not None else []
 
 
 def _at(points: WindowPoints, t: float) -> float | None:

@@ -7,7 +7,8 @@ figures as ``bwtui report``, plus what this session has seen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -25,7 +26,8 @@ TABS = (("hourly", "Hours", "h"), ("daily", "Days", "d"), ("monthly", "Months", 
         ("periods", "Billing periods", "p"))
 HEADINGS = {"hourly": "hour (UTC)", "daily": "day (UTC)", "monthly": "month (UTC)", "periods": "billing period"}
 
-TableBuilder = Callable[[str], Table]  # kind → table (blocks: runs in a thread)
+TableBuilder = Callable[[str, Sequence[Any]], Table]  # kind, extra sources → table (blocks: a thread)
+OlderFetcher = Callable[[str], Awaitable[Sequence[Any]]]  # kind → the provider's older points
 
 
 class PeriodTablesScreen(ModalScreen[None]):
@@ -48,10 +50,13 @@ class PeriodTablesScreen(ModalScreen[None]):
         *[Binding(key, f"tab('{kind}')", title, id=f"tables-{kind}") for kind, title, key in TABS],
     ]
 
-    def __init__(self, title: str, build: TableBuilder, *, ascii_only: bool = False) -> None:
+    def __init__(self, title: str, build: TableBuilder, *, ascii_only: bool = False,
+                 fetch_older: OlderFetcher | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.build = build
+        self.fetch_older = fetch_older
+        self.older_requests = 0
         self.ascii_only = ascii_only
         self.tables: dict[str, Table] = {}
 
@@ -89,14 +94,18 @@ class PeriodTablesScreen(ModalScreen[None]):
                                                             else "reading the history..."))
         self._load(kind)
 
-    @work(thread=True, group="period-tables", exit_on_error=False)
-    def _load(self, kind: str) -> None:
+    @work(group="period-tables", exit_on_error=False)
+    async def _load(self, kind: str) -> None:
+        extra: Sequence[Any] = ()
+        if self.fetch_older is not None:
+            extra = await self.fetch_older(kind)  # through the poller: the same budget as polls
+            self.older_requests += 1 if extra else 0
         try:
-            table = self.build(kind)
+            table = await asyncio.to_thread(self.build, kind, extra)
         except Exception as error:  # noqa: BLE001 - shown, never fatal
-            self.app.call_from_thread(self._failed, kind, error)
+            self._failed(kind, error)
             return
-        self.app.call_from_thread(self._loaded, kind, table)
+        self._loaded(kind, table)
 
     def _failed(self, kind: str, error: Exception) -> None:
         self.query_one("#tables-notes", Static).update(Text(f"The tables could not be built: {error}"))
@@ -112,6 +121,9 @@ class PeriodTablesScreen(ModalScreen[None]):
     def _show_notes(self, kind: str) -> None:
         table = self.tables[kind]
         lines = [*(f"{note}" for note in table.notes)]
+        if self.older_requests:
+            lines.append(f"older points from the provider: {self.older_requests} request"
+                         f"{'s' if self.older_requests != 1 else ''} from its budget")
         if not table.rows:
             lines.insert(0, "No data for this resource yet: the tables fill as bwtui runs.")
         if any(row.ongoing for row in table.rows):
@@ -128,7 +140,7 @@ class PeriodTablesScreen(ModalScreen[None]):
 def _columns(kind: str) -> list[str]:
     columns = [HEADINGS[kind], "in", "out", "peak out", "cover", "res", "overage"]
     if kind == "periods":
-        columns += ["p95 out", "p95 points", "above commit"]
+        columns += ["p95 out", "p95 pts", "> commit"]
     return columns
 
 
