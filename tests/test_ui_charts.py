@@ -290,3 +290,17 @@ async def test_an_older_window_comes_from_the_provider_with_one_request() -> Non
             await pilot.pause()
     finally:
         env.stop()
+
+
+async def test_the_chart_area_is_ascii_only_with_ascii() -> None:
+    app = fake_app(standard_script(), ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("m", "c")
+        await pilot.pause()
+        panel = _panel(app)
+        chart = panel.query_one(RateChart)
+        chart.render()
+        texts = [chart.picture.text, panel.query_one("#chart-caption", TextPanel).plain, _readout(app)]
+        assert all(ord(ch) < 0x80 for text in texts for ch in text), texts
+        assert "^" in texts[2]  # the cursor's mark in the readout
