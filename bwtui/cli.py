@@ -17,8 +17,8 @@ from bwtui import __version__
 from bwtui.commands.common import add_collector_option, add_config_option
 from bwtui.exits import EXIT_INTERRUPTED
 
-SUBCOMMANDS = ("status", "check", "export", "auth", "account", "locate", "simulate", "providers",
-               "serve", "web")
+SUBCOMMANDS = ("status", "check", "export", "report", "image", "auth", "account", "locate", "simulate",
+               "providers", "serve", "web")
 DEMO_SPEED_MIN, DEMO_SPEED_MAX = 0.1, 3600.0
 
 

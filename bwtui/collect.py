@@ -238,6 +238,8 @@ async def collect_once(
                 publication.observe(fetched_at, series.samples[-1].t)
                 state.in_bps, state.out_bps = latest.in_bps, latest.out_bps
                 state.rate_at = publication.data_time(latest.t)
+            if series is not None and series.step_s == 300:
+                state.history = series.samples  # the day's 5-minute points (for p95)
 
         try:
             jobs = [usage()]

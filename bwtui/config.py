@@ -48,6 +48,7 @@ class ResourceOverride:
     thresholds: Thresholds | None = None
     billing_day: int | None = None  # this resource's period starts on this day (wins over all)
     overage_usd_per_gb: float | None = None
+    committed_out_bps: float | None = None  # 95th-percentile billing: the committed out rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,8 @@ _ACCOUNT_KEYS = (
 _THRESHOLD_RATE_KEYS = ("warn_in", "crit_in", "warn_out", "crit_out")
 _THRESHOLD_PCT_KEYS = ("warn_projected_pct", "crit_projected_pct")
 _THRESHOLD_KEYS = _THRESHOLD_RATE_KEYS + _THRESHOLD_PCT_KEYS + ("flag_overage",)
-_RESOURCE_KEYS = ("allowance_out_tb", "allowance_out_bytes", "thresholds", "billing_day", "overage_usd_per_gb")
+_RESOURCE_KEYS = ("allowance_out_tb", "allowance_out_bytes", "thresholds", "billing_day", "overage_usd_per_gb",
+                  "committed_out")
 _SECRET_LIKE_KEYS = {"token", "api_key", "apikey", "key", "secret", "password", "api_token"}
 
 
@@ -537,6 +539,21 @@ class _Validator:
                                  f"make warn_{label} at most crit_{label}")
         return merged
 
+    def rate(self, data: dict[str, Any], key: str, table: tuple[object, ...], where: str) -> float | None:
+        """A rate in bits/s: a number, or a string with an SI suffix ("500M")."""
+        if key not in data:
+            return None
+        raw = data[key]
+        if _is_number(raw) and raw >= 0:
+            return float(raw)
+        try:
+            if not isinstance(raw, str):
+                raise ValueError("not a string")
+            return parse_si(raw)
+        except ValueError:
+            raise self.error(table, key, f"{key} = {raw!r} {where} is not a rate",
+                             f'write a rate in bits/s with an optional k, M, G or T suffix, e.g. {key} = "500M"') from None
+
     def resources(self, value: object, table: tuple[object, ...], where: str,
                   account_thresholds: Thresholds) -> dict[str, ResourceOverride]:
         if value is None:
@@ -565,6 +582,7 @@ class _Validator:
                 thresholds=thresholds,
                 billing_day=billing_day,
                 overage_usd_per_gb=float(price) if price is not None else None,
+                committed_out_bps=self.rate(raw, "committed_out", rtable, rwhere),
             )
         return overrides
 

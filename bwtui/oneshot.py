@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bwtui.billing import BillingFigures, billing_for
-from bwtui.config import Config
+from bwtui.config import AccountConfig, Config
 from bwtui.exits import UsageError
 from bwtui.model import Reading, ResourceState, SkippedItem
+from bwtui.p95 import P95
 from bwtui.paths import demo_history_file
 from bwtui.runtime import AccountRuntime
 
@@ -38,6 +39,7 @@ class OneShot:
     history_problem: str | None = None
     skipped: dict[str, list[SkippedItem]] = field(default_factory=dict)  # by account name
     via: str | None = None  # the collector's URL when one answered instead of the providers
+    p95: dict[tuple[str, str], P95] = field(default_factory=dict)
 
 
 def poll_once(config: Config, *, only_account: str | None = None, when_short: str = "cached") -> OneShot:
@@ -107,31 +109,59 @@ async def _poll(
                 reset = _rate_from_history(history, state)
                 if reset is not None:
                     resets[state.resource.key] = reset
+        clients = {r.name: r.client for r in runtimes}
+        for state in states:
+            series_warnings = getattr(clients.get(state.resource.account), "series_warnings", None)
+            if callable(series_warnings):
+                state.extra_warnings = tuple(series_warnings(state.resource.id))
+        by_name = {a.name: a for a in config.accounts}
+        billing = {
+            s.resource.key: (
+                billing_for(
+                    s.resource,
+                    s.usage,
+                    by_name[s.resource.account],
+                    now,
+                    observed_reset_at=resets.get(s.resource.key),
+                )
+                if s.usage
+                else None
+            )
+            for s in states
+        }
+        p95: dict[tuple[str, str], P95] = {}
+        for state in states:
+            account = by_name[state.resource.account]
+            figures = billing.get(state.resource.key) or billing_for(state.resource, None, account, now)
+            found = _p95(history, state, figures, account, now)
+            if found is not None:
+                p95[state.resource.key] = found
     finally:
         if history is not None:
             history.close()
-    clients = {r.name: r.client for r in runtimes}
-    for state in states:
-        series_warnings = getattr(clients.get(state.resource.account), "series_warnings", None)
-        if callable(series_warnings):
-            state.extra_warnings = tuple(series_warnings(state.resource.id))
-    by_name = {a.name: a for a in config.accounts}
-    billing = {
-        s.resource.key: (
-            billing_for(
-                s.resource,
-                s.usage,
-                by_name[s.resource.account],
-                now,
-                observed_reset_at=resets.get(s.resource.key),
-            )
-            if s.usage
-            else None
-        )
-        for s in states
-    }
     skipped = {name: list(getattr(client, "skipped", None) or ()) for name, client in clients.items()}
-    return OneShot(config, now, list(account_results), list(states), billing, problem, skipped)
+    return OneShot(config, now, list(account_results), list(states), billing, problem, skipped, p95=p95)
+
+
+def _p95(history: HistoryStore | None, state: ResourceState, figures: BillingFigures,
+         account: AccountConfig, now: float) -> P95 | None:
+    """The billing period's 95th percentile of 5-minute points: this poll's day series plus
+    the stored ones (None for resources without 5-minute points)."""
+    from bwtui.history import HistoryUnavailable
+    from bwtui.history_read import period_five_minute_points
+    from bwtui.p95 import committed_for, p95_of_state
+
+    fresh = [s for s in state.history if s.t % 300 == 0]
+    stored = []
+    if history is not None:
+        try:
+            stored = period_five_minute_points(history, state.resource.key, figures.period_start, now)
+        except HistoryUnavailable:
+            stored = []
+    if not fresh and not stored:
+        return None
+    return p95_of_state(fresh, stored, figures.period_start, figures.period_end, now,
+                        committed_out_bps=committed_for(state.resource, account))
 
 
 RESET_LOOKBACK_S = 64 * 86400  # two months of readings: the last counter reset is in there

@@ -67,6 +67,7 @@ from bwtui.polling.account import Account, BudgetGroup, BudgetKey, budget_key
 from bwtui.polling.backoff import Backoff
 from bwtui.polling.budget import Budget, BudgetTuning
 from bwtui.polling.guard import guarded_call
+from bwtui.providers.base import ProviderClient
 from bwtui.polling.ledger import Ledger, LedgerError
 from bwtui.polling.pacer import PaceTuning, TokenBucket, plan
 from bwtui.polling.slot import PERIOD, SERIES, USAGE, Job, Slot
@@ -262,6 +263,27 @@ class Poller:
             acct.relist = True
             acct.waker.wake()
         self._force(slot)
+
+    async def one_off(self, key: ResourceKey, call: Callable[[ProviderClient, Resource], Awaitable[T]]) -> T:
+        """One extra request for ``key`` (an image, an older window), from the same budget as
+        every poll: it waits for a request the budget allows, is bounded by the deadline, and
+        its answer's rate-limit headers count. Raises ProviderError."""
+        slot = self._slots.get(key)
+        acct = slot.account if slot is not None else None
+        client = acct.client if acct is not None else None
+        if slot is None or acct is None or client is None:
+            raise ProviderError(ErrorKind.NOT_FOUND, f"{key[0]}/{key[1]} is not listed (yet)")
+        await self._take_urgent(acct)
+        try:
+            async with acct.semaphore:
+                result = await self._request(acct, lambda: call(client, slot.resource))
+        except ProviderError as err:
+            figures = self._complete(acct, err)
+            if err.kind is ErrorKind.RATE_LIMITED:
+                self._rate_limited(acct, err, figures, self._clock.now())
+            raise
+        self._complete(acct)
+        return result
 
     def pause(self) -> None:
         """Send no more requests until :meth:`resume` (requests in flight finish)."""

@@ -82,11 +82,32 @@ async def _help(pilot: Any, app: Any, env: Any) -> None:
     await pilot.pause()
 
 
+async def _keys_then(pilot: Any, app: Any, keys: tuple[str, ...], ready: Callable[[], bool]) -> None:
+    await pilot.press("o", "j", *keys)
+    await ui_support.settle_demo(pilot, app)
+    for _ in range(200):  # workers (history reads, the provider's image) finish in their time
+        if ready():
+            break
+        await pilot.pause(0.02)
+    app.clear_notifications()
+    await pilot.pause(0.1)
+
+
+def _steps(*keys: str, ready: Callable[[Any], bool] = lambda app: True) -> Prepare:
+    return lambda pilot, app, env: _keys_then(pilot, app, keys, lambda: ready(app))
+
+
 SHOTS = (
     Shot("demo-overview", "bwtui --demo: overview"),
     Shot("detail-day", "resource detail: day", _period("1")),
     Shot("detail-week", "resource detail: week", _period("2")),
-    Shot("detail-month", "resource detail: month", _period("3")),
+    Shot("detail-month", "resource detail: the billing period (3)", _period("3")),
+    Shot("time-cursor", "the time cursor on the day's peak (m)", _steps("m")),
+    Shot("compare", "the last 6 hours over the same hours a day earlier (5, c)", _steps("5", "c", "end")),
+    Shot("period-tables", "period tables: billing periods (t, p)",
+         _steps("t", "p", ready=lambda app: "periods" in getattr(app.screen, "tables", {}))),
+    Shot("provider-image", "Hivelocity's own graph (i)",
+         _steps("i", ready=lambda app: bool(app.screen.query("#provider-image")))),
     Shot("failing-resource", "a failing resource", _failing),
     Shot("rate-limited", "a rate-limited account", _quiet, rate_limited=True),
     Shot("first-run", "first run: no accounts", size=(100, 30)),

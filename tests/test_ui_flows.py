@@ -63,8 +63,10 @@ async def test_period_keys_switch_the_chart_and_ask_the_poller() -> None:
         assert app.poller.calls[-1] == ("set_period", ("hv-prod", "1000"), Period.WEEK)
         await pilot.press("3")
         await pilot.pause()
-        assert "last 30 days" in screen_text(app)
-        assert "120-min points" in screen_text(app)
+        text = screen_text(app)
+        assert "billing period since 2026-01-01" in text  # key 3: the current billing period
+        assert "2-hour" in text  # the provider's month series, at its own step
+        assert app.poller.calls[-1] == ("set_period", ("hv-prod", "1000"), Period.MONTH)
         await pilot.press("1")
         await pilot.pause()
         assert "last 24 hours" in screen_text(app)
@@ -137,7 +139,9 @@ async def test_help_opens_with_question_mark_and_f1_and_closes_without_escape() 
         await pilot.press("question_mark")
         await pilot.pause()
         assert "bwtui help" in screen_text(app)
-        assert "rate-limited by the provider" in screen_text(app)
+        help_text = str(app.screen.query_one("#help-text").render())
+        assert "rate-limited by the provider" in help_text  # the status glyphs (scroll down)
+        assert "time cursor" in help_text and "period tables" in help_text
         await pilot.press("question_mark")
         await pilot.pause()
         assert "bwtui help" not in screen_text(app)
@@ -311,7 +315,8 @@ async def test_command_palette_lists_every_action() -> None:
         await settle(pilot, app)
         titles = {command.title for command in app.get_system_commands(app.screen)}
         for wanted in ("Overview / detail", "Refresh now", "Pause / resume polling", "Bits / bytes",
-                       "Period: day", "Period: week", "Period: month", "Filter by name", "Help"):
+                       "Chart: last day", "Chart: last week", "Chart: billing period", "Chart: last hour",
+                       "Compare with earlier", "Period tables", "Provider's graph", "Filter by name", "Help"):
             assert wanted in titles
 
 

@@ -13,6 +13,7 @@ from bwtui.history import HistoryStore, HistoryUnavailable
 from bwtui.model import Reading, Sample
 from bwtui.runtime import AccountRuntime
 
+from bwtui.ui.text_panel import TextPanel
 from ui_support import (
     HOSTILE_NAMES,
     T0,
@@ -113,13 +114,13 @@ async def test_reopening_shows_stored_rates_and_history_at_once(tmp_path: Path) 
             second.tree.select_data(("resource", key))
             second.select_resource(key)
             await pilot.press("2")
+            caption = second.query_one("#chart-caption", TextPanel)
             for _ in range(50):
                 await pilot.pause(0.05)
-                if "from local history" in screen_text(second):
+                if "local history" in caption.plain:
                     break
-            text = screen_text(second)
-            assert "last 7 days" in text
-            assert "from local history" in text
+            assert "last 7 days" in caption.plain
+            assert "local history" in caption.plain
     finally:
         env.stop()
     store.close()

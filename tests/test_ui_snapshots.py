@@ -186,3 +186,62 @@ def test_threshold_crossed_detail(snap_compare: Any, envs: list[Any]) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=WIDE, run_before=before)
+
+
+async def _wait(pilot: Any, ready: Any, tries: int = 200) -> None:
+    for _ in range(tries):
+        await pilot.pause(0.02)
+        if ready():
+            return
+
+
+def test_time_cursor_on_the_peak(snap_compare: Any, envs: list[Any]) -> None:
+    """The detail with the time cursor on the day's peak: the bar, the readout in UTC, the total."""
+    app = _demo(envs)
+
+    async def before(pilot: Any) -> None:
+        await settle_demo(pilot, app)
+        await pilot.press("o", "j", "m")
+        await settle_demo(pilot, app)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=before)
+
+
+def test_compare_with_a_day_earlier(snap_compare: Any, envs: list[Any]) -> None:
+    """The last 6 hours over the same hours a day earlier (from the provider's week series)."""
+    app = _demo(envs)
+
+    async def before(pilot: Any) -> None:
+        await settle_demo(pilot, app)
+        await pilot.press("o", "j", "5", "c", "end")
+        await settle_demo(pilot, app)
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=before)
+
+
+def test_billing_period_tables(snap_compare: Any, envs: list[Any]) -> None:
+    """The period tables' billing-period tab: this period and the ones before, with p95."""
+    app = _demo(envs)
+
+    async def before(pilot: Any) -> None:
+        await settle_demo(pilot, app)
+        await pilot.press("o", "j", "t", "p")
+        await _wait(pilot, lambda: "periods" in getattr(app.screen, "tables", {}))
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=before)
+
+
+def test_provider_image(snap_compare: Any, envs: list[Any]) -> None:
+    """Hivelocity's own graph in half-block cells, with what it cost."""
+    app = _demo(envs)
+
+    async def before(pilot: Any) -> None:
+        await settle_demo(pilot, app)
+        await pilot.press("o", "j", "i")
+        await _wait(pilot, lambda: bool(app.screen.query("#provider-image")))
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=before)

@@ -170,6 +170,10 @@ class FakePoller:
         self.calls.append(("resume",))
         self.on_event(PollerPaused(False))
 
+    async def one_off(self, key: Any, call: Any) -> Any:
+        self.calls.append(("one_off", key))
+        raise ProviderError(ErrorKind.NOT_FOUND, "the fake poller makes no requests")
+
     def stop(self, timeout_s: float = 1.0) -> bool:
         self.calls.append(("stop",))
         return True

@@ -290,6 +290,7 @@ def collect_report(args: argparse.Namespace) -> StatusReport:
 def build_report(shot: OneShot) -> StatusReport:
     """The report from one poll: records with billing, period, warnings and alert level."""
     from bwtui.billing import billing_json
+    from bwtui.p95 import EMPTY_JSON
     from bwtui.thresholds import effective_thresholds, evaluate
 
     by_name = {a.name: a for a in shot.config.accounts}
@@ -308,8 +309,10 @@ def build_report(shot: OneShot) -> StatusReport:
             if account is not None
             else None
         )
-        records.append(resource_record(state, billing_json(figures) if figures else None,
-                                       warnings=warnings, alert=alert))
+        record = resource_record(state, billing_json(figures) if figures else None,
+                                 warnings=warnings, alert=alert)
+        p95 = getattr(shot, "p95", {}).get(state.resource.key)
+        records.append(record | (p95.as_json() if p95 is not None else EMPTY_JSON))
     accounts = [
         AccountStatus(
             r.name, r.provider, r.error, tuple(shot.skipped.get(r.name, ())),

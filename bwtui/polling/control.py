@@ -11,10 +11,16 @@ To stop, cancel the task that awaits :meth:`RunnablePoller.run` or call :meth:`P
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from bwtui.events import ResourceKey
-from bwtui.model import Period
+from bwtui.model import Period, Resource
+
+T = TypeVar("T")
+# One request a view wants made (the provider's image, an older window): given the resource's
+# client and the resource, it returns what the client returned.
+OneOffCall = Callable[[Any, Resource], Awaitable[T]]
 
 
 class PollerControl(Protocol):
@@ -34,6 +40,12 @@ class PollerControl(Protocol):
 
     def resume(self) -> None:
         """Poll again; announced with a ``PollerPaused(False)`` event."""
+
+    async def one_off(self, key: ResourceKey, call: OneOffCall[T]) -> T:
+        """Make one extra request for this resource, counted against its budget like any other
+        (it waits for the budget, and while paused). Raises ``ProviderError`` (``not_found`` when
+        the resource is not listed)."""
+        ...
 
     def stop(self, timeout_s: float = 1.0) -> bool:
         """End polling; True when it ended (or was asked to) within ``timeout_s``.

@@ -23,15 +23,17 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from functools import partial
-from typing import ParamSpec, Protocol
+from typing import ParamSpec, Protocol, TypeVar
 
 from bwtui.events import ResourceKey
 from bwtui.model import Period, ResourceState
+from bwtui.polling.control import OneOffCall
 
 log = logging.getLogger(__name__)
 
 THREAD_NAME = "bwtui-poller"
 P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class _Closable(Protocol):
@@ -53,6 +55,8 @@ class PollerEngine(Protocol):
     def set_period(self, key: ResourceKey, period: Period) -> None: ...
 
     def set_visible(self, keys: Collection[ResourceKey]) -> None: ...
+
+    async def one_off(self, key: ResourceKey, call: OneOffCall[T]) -> T: ...
 
     def refresh_now(self, key: ResourceKey | None = None) -> None: ...
 
@@ -214,6 +218,14 @@ class ThreadedPoller:
 
     def pause(self) -> None:
         self._forward(self._poller.pause)
+
+    async def one_off(self, key: ResourceKey, call: OneOffCall[T]) -> T:
+        """:meth:`Poller.one_off` on the poller's loop (its clients live there); awaited here."""
+        if self._finished.is_set():
+            raise RuntimeError("polling has stopped")
+        engine = self._poller
+        future = asyncio.run_coroutine_threadsafe(engine.one_off(key, call), self.thread.start())
+        return await asyncio.wrap_future(future)
 
     def resume(self) -> None:
         self._forward(self._poller.resume)

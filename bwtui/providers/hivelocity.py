@@ -185,6 +185,15 @@ class HivelocityClient(HttpProviderClient):
         self._series_warnings[resource.id] = series.warnings
         return series
 
+    async def fetch_window(self, resource: Resource, start: float, end: float, step_s: int) -> Series:
+        """Rates over a custom window (older than the rolling series reach). Hivelocity keeps
+        coarser points for older data and answers with the finest step it has."""
+        params = {"period": "custom", "interface": self.interface, "step": int(step_s),
+                  "start": int(start), "end": int(end)}
+        body = await self._api.request_json(self.method, self._service_path(resource), params)
+        return parse_series(body, interface=self.interface, requested_step_s=int(step_s), rules=self.legend,
+                            units=self.units)
+
     async def fetch_usage(self, resource: Resource, period_start: float, now: float) -> Usage:
         """Totals over the billing period so far (``In/Out Xfer`` bits // 8).
 
@@ -210,13 +219,30 @@ class HivelocityClient(HttpProviderClient):
             units=self.units,
         )
 
-    async def fetch_image(self, resource: Resource, period: Period) -> bytes:
-        """The provider's own PNG graph of the rolling ``period`` window."""
-        params = {"period": Period(period).value, "interface": self.interface}
+    async def fetch_image(
+        self,
+        resource: Resource,
+        period: Period | str,
+        *,
+        interface: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> bytes:
+        """The provider's own PNG graph: a rolling ``period`` (day, week, month), or ``custom``
+        from ``start`` to ``end``; of ``interface`` (default: the account's)."""
+        interface = interface or self.interface
+        if interface not in INTERFACES:
+            raise ValueError(f"interface {interface!r} must be one of {', '.join(INTERFACES)}")
+        name = "custom" if period == "custom" else Period(period).value
+        params: dict[str, str | int] = {"period": name, "interface": interface}
+        if name == "custom":
+            if start is None or end is None or start >= end:
+                raise ValueError("a custom image needs a start before its end")
+            params.update(start=int(start), end=int(end))
         body = await self._api.request_json(
             self.method, self._service_path(resource, "/image"), params
         )
-        return parse_image(body, interface=self.interface)
+        return parse_image(body, interface=interface)
 
 
 SPEC = ProviderSpec(

@@ -238,6 +238,10 @@ class MonitorSession:
         """Billing period figures for a resource, as of now."""
         return figures_for(state, self._accounts.get(state.resource.account), self._now())
 
+    def account(self, name: str) -> AccountConfig | None:
+        """An account's settings from the config (None for an account the config did not name)."""
+        return self._accounts.get(name)
+
     def wants_history_chart(self, key: Key, period: Period) -> bool:
         """Whether to load this chart from history: history is on, the provider has no series."""
         series = self.store.series.get((key, period))

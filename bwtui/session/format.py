@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bwtui import units
+from bwtui.charts.ticks import nice_ceiling
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 SPARK_BARS_ASCII = "_.-:=+*#"
 SPARK_GAP = " "
+SPARK_HEADROOM = 1.15  # the scale's top is a round number at least this far above the peak
 
 
 def _finite(value: float | None) -> float | None:
@@ -96,7 +98,9 @@ def sparkline(
     """A one-line sparkline of the last ``width`` values. ``None``/NaN/inf are gaps (blank).
 
     Values are bucketed when there are more than ``width``: each cell shows its bucket's max.
-    The scale runs from 0 to the largest value shown, so equal traffic looks equal.
+    The scale runs from 0 to a round 1-2-5 number with headroom above the largest value shown,
+    so a flat line draws flat at its height (never as a row of full blocks, which reads as a
+    saturated link) and equal traffic looks equal.
     """
     if width <= 0:
         return ""
@@ -112,7 +116,8 @@ def sparkline(
             bucket = cleaned[int(index * size) : max(int((index + 1) * size), int(index * size) + 1)]
             finite = [v for v in bucket if v is not None]
             cells.append(max(finite) if finite else None)
-    top = max((v for v in cells if v is not None), default=None)
+    peak = max((v for v in cells if v is not None), default=None)
+    top = None if peak is None or peak <= 0 else nice_ceiling(peak * SPARK_HEADROOM)
     chars: list[str] = []
     for value in cells:
         if value is None:

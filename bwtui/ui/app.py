@@ -51,6 +51,8 @@ from bwtui.text import safe_text
 from bwtui.ui import messages as m
 from bwtui.ui.add_account import AddAccountScreen
 from bwtui.ui.body import MonitorBody
+from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
+from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.first_run import DemoFactory, FirstRunScreen
 from bwtui.ui.header import HeaderBar
@@ -91,9 +93,10 @@ class BwtuiApp(App[int]):
         Binding("b", "toggle_units", "Bits/Bytes", id="units"),
         Binding("1", "period('day')", "Day", id="period-day"),
         Binding("2", "period('week')", "Week", id="period-week"),
-        Binding("3", "period('month')", "Month", id="period-month"),
+        Binding("3", "period('month')", "Period", id="period-month"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
+        *CHART_BINDINGS,
     ]
 
     def __init__(
@@ -457,8 +460,25 @@ class BwtuiApp(App[int]):
         self._update_header()
 
     def action_period(self, period: str) -> None:
-        """1/2/3: chart period day/week/month."""
-        self.period = Period(period)
+        """1/2/3: the chart shows the last day, the last week, the billing period."""
+        self.detail.chart.window_for(Period(period))
+        self._use_period(Period(period))
+
+    def action_chart(self, verb: str, arg: object = None) -> None:
+        """The chart's keys (cursor, zoom, compare, tables, image): see bwtui.ui.chart_keys."""
+        self.detail.chart.command(verb, arg)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return chart_keys_active(self, str(parameters[0])) if action == "chart" else True
+
+    @on(ChartPanel.PeriodWanted)
+    def _period_wanted(self, message: ChartPanel.PeriodWanted) -> None:
+        if message.period != self.period:
+            self._use_period(message.period)
+
+    def _use_period(self, period: Period) -> None:
+        """Keep the provider's series for ``period`` fresh, and chart it."""
+        self.period = period
         self.detail.period = self.period
         selected, chosen = self.selected, self.period
         if selected is not None:

@@ -18,7 +18,8 @@ from bwtui.billing import BillingFigures
 from bwtui.model import ResourceState
 from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
-from bwtui.ui.detail import ResourceDetail, TextPanel
+from bwtui.ui.detail import ResourceDetail
+from bwtui.ui.text_panel import TextPanel
 from bwtui.ui.overview import OverviewTable
 from bwtui.ui.sidebar import ResourceTree
 

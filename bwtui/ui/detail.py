@@ -1,7 +1,7 @@
-"""The main pane for the selected resource: sparklines, the period chart, usage and errors.
+"""The main pane for the selected resource: sparklines, the chart area, usage and errors.
 
-Every part keeps the signature of what it last drew and redraws only when that changes; the
-plotext chart is rebuilt only when its series, period, units or size change.
+Every part keeps the signature of what it last drew and redraws only when that changes. The
+chart area (window, time cursor, compare overlay) is :class:`~bwtui.ui.chart_panel.ChartPanel`.
 """
 
 from __future__ import annotations
@@ -10,38 +10,22 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from bwtui.hints import fix_hint
-from bwtui.model import Period, ResourceState, Series
-from bwtui.text import safe_text
+from bwtui.model import Period, ResourceState
 from bwtui.session.format import compact_rate, format_bytes, format_rate, format_time, sparkline, stats
+from bwtui.session.p95_lines import p95_lines
 from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, STATUS_WORDS, glyph
 from bwtui.session.store import Key, MonitorStore
+from bwtui.text import safe_text
+from bwtui.ui.chart_panel import ChartPanel
+from bwtui.ui.text_panel import TextPanel
 
-PERIOD_TITLES = {Period.DAY: "last 24 hours", Period.WEEK: "last 7 days", Period.MONTH: "last 30 days"}
-_PERIOD_X = {Period.DAY: (3600.0, "hours ago"), Period.WEEK: (86400.0, "days ago"),
-             Period.MONTH: (86400.0, "days ago")}
-
-
-class TextPanel(Static):
-    """A Static that ignores updates whose text and styles are unchanged."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._signature: str | None = None
-
-    def set_text(self, text: Text) -> bool:
-        signature = text.plain + "\x00" + repr(text.spans)
-        if signature == self._signature:
-            return False
-        self._signature = signature
-        self.update(text)
-        return True
+__all__ = ["ChartPanel", "ResourceDetail", "SparkBar", "TextPanel"]
 
 
 class SparkBar(Widget):
@@ -64,102 +48,6 @@ class SparkBar(Widget):
 
     def render(self) -> Text:
         return Text(sparkline(self._values, self.size.width, ascii_only=self.ascii_only))
-
-
-class RateChart(PlotextPlot):
-    """The selected period's in/out chart with the provider's 95th-percentile lines.
-
-    One plotext figure for the widget's lifetime: new data clears its data, never the figure
-    (re-creating figures made memory climb), and the built chart is kept until its data, size
-    or theme changes, so a repaint for any other reason does not run plotext again.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._signature: tuple[object, ...] | None = None
-        self._rendered: tuple[tuple[object, ...], Any] | None = None
-
-    def render(self) -> Any:
-        key = (self._signature, self.size.width, self.size.height, self.app.theme, self.theme)
-        if self._rendered is not None and self._rendered[0] == key:
-            return self._rendered[1]
-        rendered = super().render()
-        self._rendered = (key, rendered)
-        return rendered
-
-    def show_series(
-        self, series: Series | None, period: Period, *, bytes_mode: bool, ascii_only: bool
-    ) -> None:
-        signature = (id(series), series, period, bytes_mode, ascii_only)
-        if signature == self._signature:
-            return
-        self._signature = signature
-        plt = self.plt
-        plt.clear_data()
-        if series is None or not series.samples:
-            self.refresh()
-            return
-        divisor = 8.0 if bytes_mode else 1.0
-        finite = [
-            v / divisor
-            for s in series.samples
-            for v in (s.in_bps, s.out_bps)
-            if v is not None
-        ]
-        top = max(finite, default=0.0)
-        scale, unit = _scale(top, "B/s" if bytes_mode else "bit/s")
-        x_unit_s, x_label = _PERIOD_X[period]
-        newest = series.samples[-1].t
-        markers = ("*", "+") if ascii_only else ("braille", "braille")
-        for index, (direction, colour) in enumerate((("in", "cyan"), ("out", "magenta"))):
-            labelled = False
-            for xs, ys in _segments(series, direction, newest, x_unit_s, divisor * scale):
-                plt.plot(
-                    xs,
-                    ys,
-                    marker=markers[index],
-                    color=colour,
-                    label=None if labelled else direction,
-                )
-                labelled = True
-        for value, colour in ((series.in_95th_bps, "cyan"), (series.out_95th_bps, "red")):
-            if value is not None:
-                plt.hline(value / divisor / scale, colour)
-        plt.xlabel(x_label)
-        plt.ylabel(unit)
-        self.refresh()
-
-
-def _step_text(step_s: int) -> str:
-    return f"{step_s}-s" if step_s < 60 else f"{step_s // 60}-min"
-
-
-def _scale(top: float, unit: str) -> tuple[float, str]:
-    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if top >= factor:
-            return factor, prefix + unit
-    return 1.0, unit
-
-
-def _segments(
-    series: Series, direction: str, newest: float, x_unit_s: float, divisor: float
-) -> list[tuple[list[float], list[float]]]:
-    """Runs of consecutive non-gap points (gaps break the line, they are not drawn as zero)."""
-    runs: list[tuple[list[float], list[float]]] = []
-    xs: list[float] = []
-    ys: list[float] = []
-    for sample in series.samples:
-        value = sample.in_bps if direction == "in" else sample.out_bps
-        if value is None:
-            if xs:
-                runs.append((xs, ys))
-                xs, ys = [], []
-            continue
-        xs.append((sample.t - newest) / x_unit_s)
-        ys.append(value / divisor)
-    if xs:
-        runs.append((xs, ys))
-    return runs
 
 
 class ResourceDetail(Vertical):
@@ -192,11 +80,12 @@ class ResourceDetail(Vertical):
         yield SparkBar(ascii_only=self.ascii_only, id="spark-in")
         yield TextPanel(id="stats-out", classes="rate-stats")
         yield SparkBar(ascii_only=self.ascii_only, id="spark-out")
-        yield TextPanel(id="chart-caption")
-        yield RateChart(id="chart")
+        yield ChartPanel(now=self.now, ascii_only=self.ascii_only, id="chart-panel")
         yield TextPanel(id="usage")
 
     def on_mount(self) -> None:
+        for panel in self.query(TextPanel):
+            panel.ascii_only = self.ascii_only
         self.refresh_data()
 
     def show(self, key: Key | None, account: str | None = None) -> None:
@@ -229,7 +118,7 @@ class ResourceDetail(Vertical):
         return self.query_one(f"#{widget_id}", TextPanel)
 
     def _set_visible(self, resource_parts: bool) -> None:
-        for selector in ("#stats-in", "#spark-in", "#stats-out", "#spark-out", "#chart-caption",
+        for selector in ("#stats-in", "#spark-in", "#stats-out", "#spark-out", "#chart-panel",
                          "#usage"):
             widget = self.query_one(selector)
             if widget.display != resource_parts:
@@ -238,7 +127,6 @@ class ResourceDetail(Vertical):
     def _show_empty(self, message: str) -> None:
         self._set_visible(False)
         self._hide_alert()
-        self.query_one("#chart").display = False
         self._panel("detail-title").set_text(Text("No resource selected", style="bold"))
         panel = self._panel("detail-error")
         panel.set_text(Text(message))
@@ -253,7 +141,6 @@ class ResourceDetail(Vertical):
             )
             return
         self._set_visible(False)
-        self.query_one("#chart").display = False
         status = self.store.account_status(view.name)
         title = Text()
         title.append(glyph(status, ascii_only=self.ascii_only) + " ", style=STATUS_STYLES[status])
@@ -364,32 +251,18 @@ class ResourceDetail(Vertical):
             self._panel(f"stats-{direction}").set_text(text)
             self.query_one(f"#spark-{direction}", SparkBar).set_values(values)
 
+    @property
+    def chart(self) -> ChartPanel:
+        return self.query_one(ChartPanel)
+
     def _chart(self, state: ResourceState) -> None:
-        chart = self.query_one("#chart", RateChart)
-        series, from_history = self.store.chart_series(state.resource.key, self.period)
-        caption = Text()
-        caption.append(f"{PERIOD_TITLES[self.period]}", style="bold")
-        if series is None:
-            if state.resource.provider == "altostrat":
-                caption.append("  · totals only: rates come from successive readings", style="dim")
-            else:
-                caption.append("  · waiting for data…", style="dim")
-        else:
-            caption.append(f"  · {_step_text(series.step_s)} points", style="dim")
-            if from_history:
-                caption.append(" from local history", style="dim")
-            if series.out_95th_bps is not None or series.in_95th_bps is not None:
-                caption.append("  · 95th ")
-                caption.append(f"in {compact_rate(series.in_95th_bps, bytes_mode=self.bytes_mode)}",
-                               style="cyan")
-                caption.append(f" out {compact_rate(series.out_95th_bps, bytes_mode=self.bytes_mode)}",
-                               style="red")
-        self._panel("chart-caption").set_text(caption)
-        has_points = series is not None and bool(series.samples)
-        if chart.display != has_points:
-            chart.display = has_points
-        chart.show_series(series, self.period, bytes_mode=self.bytes_mode,
-                          ascii_only=self.ascii_only)
+        self.chart.show(state, bytes_mode=self.bytes_mode)
+
+    @on(ChartPanel.Changed)
+    def _chart_figures_changed(self) -> None:
+        state = self.store.states.get(self.key) if self.key is not None else None
+        if state is not None:
+            self._usage(state)
 
     def _usage(self, state: ResourceState) -> None:
         resource = state.resource
@@ -416,6 +289,10 @@ class ResourceDetail(Vertical):
             if extra is not None:
                 text.append("\n")
                 text.append_text(extra)
+        lines = p95_lines(self.chart.p95, bytes_mode=self.bytes_mode)
+        if lines:
+            text.append("\n")
+            text.append_text(Text.assemble(*lines))
         self._panel("usage").set_text(text)
 
 

@@ -14,7 +14,7 @@ from bwtui.model import Period
 from bwtui.session.format import format_clock
 from bwtui.session.status import STATUS_STYLES, glyph
 from bwtui.session.store import MonitorStore
-from bwtui.ui.detail import TextPanel
+from bwtui.ui.text_panel import TextPanel
 
 
 class ClockLabel(Static):

@@ -11,13 +11,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from bwtui.session.status import STATUS_GLYPHS, STATUS_STYLES, STATUS_WORDS
+from bwtui.ui.chart_keys import KEYS_HELP
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("↑ ↓  j k", "move in the sidebar or the overview"),
     ("enter", "open the highlighted resource"),
     ("o", "overview of every resource ⇄ detail of one"),
     ("s", "overview: sort by out rate / in rate / name"),
-    ("1 2 3", "chart period: day / week / month"),
+    *KEYS_HELP,
     ("r", "refresh the selected resource now (R: everything)"),
     ("p", "pause / resume polling"),
     ("b", "rates in bits/s ⇄ bytes/s"),
@@ -35,9 +36,17 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Refresh everything", "Poll every resource now (R)", "refresh_all"),
     ("Pause / resume polling", "Stop or restart polling (p)", "toggle_pause"),
     ("Bits / bytes", "Show rates in bit/s or B/s (b)", "toggle_units"),
-    ("Period: day", "Chart the last 24 hours (1)", "period('day')"),
-    ("Period: week", "Chart the last 7 days (2)", "period('week')"),
-    ("Period: month", "Chart the last 30 days (3)", "period('month')"),
+    ("Chart: last hour", "Chart the last hour (4)", "chart('zoom', '1h')"),
+    ("Chart: last 6 hours", "Chart the last 6 hours (5)", "chart('zoom', '6h')"),
+    ("Chart: last day", "Chart the last 24 hours (1)", "period('day')"),
+    ("Chart: last week", "Chart the last 7 days (2)", "period('week')"),
+    ("Chart: billing period", "Chart the current billing period from its start (3)", "period('month')"),
+    ("Chart: type a window", "A window such as -6h..now or 2026-01-15 03:00..2026-01-15 04:00 (z)",
+     "chart('window')"),
+    ("Compare with earlier", "Overlay the same window a day / a week earlier (c)", "chart('compare')"),
+    ("Jump to the peak", "Put the time cursor on the highest out rate (m)", "chart('peak')"),
+    ("Period tables", "Traffic per hour, per day and per billing period (t)", "chart('tables')"),
+    ("Provider's graph", "The provider's own bandwidth image (i; one request)", "chart('image')"),
     ("Filter by name", "Show only resources whose name matches (/)", "filter"),
     ("Sort overview", "Sort by out rate, in rate or name (s)", "cycle_sort"),
     ("Help", "Keys and status glyphs (? or F1)", "help"),
@@ -50,8 +59,9 @@ def help_text(*, ascii_only: bool = False) -> Text:
     """The help body (plain Text: nothing in it is markup)."""
     text = Text()
     text.append("Keys\n", style="bold underline")
+    width = max(len(keys) for keys, _ in KEYS)
     for keys, what in KEYS:
-        text.append(f"  {keys:<10}", style="bold")
+        text.append(f"  {keys:<{width}}", style="bold")
         text.append(f" {what}\n")
     text.append("\nStatus\n", style="bold underline")
     for status, (unicode_glyph, ascii_glyph) in STATUS_GLYPHS.items():
@@ -62,6 +72,7 @@ def help_text(*, ascii_only: bool = False) -> Text:
         "  Hivelocity: 5-minute points per service; period totals = In/Out Xfer ÷ 8.\n"
         "  Altostrat: billing-period byte counters; rates are the difference between readings.\n"
         "  Month-end projections are linear estimates (usage so far ÷ time elapsed × period).\n"
+        "  The 95th percentile is of the billing period's 5-minute points, with how many it rests on.\n"
         "  bwtui only reads: it never changes anything at a provider.\n"
     )
     return text
