@@ -28,7 +28,6 @@ import uvicorn
 
 from bwtui.collector.access import Access, Listen
 from bwtui.collector.core import Collector, CollectorInfo
-from bwtui.collector.metrics import registry_for
 from bwtui.collector.server import build_app
 from bwtui.collector.service import _Server, bind
 from bwtui.runtime import AccountRuntime
@@ -79,7 +78,7 @@ async def running_collector(
     source = LivePollerSource(rts, clock=FakeClock(), factory=factory)
     collector = Collector(rts, source=source, session=session, info=CollectorInfo("test", url, T0),
                           clock=FakeClock())  # type: ignore[arg-type]
-    app = build_app(collector, registry_for(collector), Access(token))
+    app = build_app(collector, Access(token))
     server = _Server(uvicorn.Config(app, lifespan="off", log_config=None, access_log=False,
                                     timeout_graceful_shutdown=1))
     task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))

@@ -13,7 +13,7 @@ from prometheus_client.registry import CollectorRegistry
 from bwtui.clock import FakeClock as SteppedClock
 from bwtui.collector.access import Access
 from bwtui.collector.core import Collector, CollectorInfo
-from bwtui.collector.metrics import SPECS, SessionMetrics, registry_for
+from bwtui.collector.metrics import SPECS, MetricsPage, SessionMetrics, registry_for
 from bwtui.collector.server import build_app
 from bwtui.collector.service import counted_runtime
 from bwtui.collector.requests import RequestCounters
@@ -109,6 +109,29 @@ async def test_every_figure_equals_the_sessions_and_hostile_names_survive_the_ex
         assert _value(samples, "bwtui_collector_ready") == 1
 
 
+async def test_the_cached_page_is_byte_for_byte_what_prometheus_client_writes() -> None:
+    """/metrics renders resource lines from a per-resource cache; it must equal generate_latest
+    over the custom collector, before and after some resources change."""
+    from prometheus_client import generate_latest
+
+    from bwtui.events import ResourceUpdated
+    from ui_support import T0, make_resources, make_state
+
+    script = standard_script(services=30, hostile=True, failing="[bold]unclosed")
+    async with running_collector(script) as running:
+        collector = running.collector
+        page = MetricsPage(collector, process=False)
+        registry = registry_for(collector)
+        assert page.render() == generate_latest(registry)
+        for seed, resource in enumerate(make_resources("hv-prod", "hivelocity", 30)[:5]):
+            running.poller.emit(ResourceUpdated(make_state(resource, seed + 40, T0 + 600)))
+        await wait_for(lambda: collector.events_applied > 0)
+        await asyncio.sleep(0.05)
+        assert page.render() == generate_latest(registry)
+        text = page.render().decode()
+        assert text.count("# TYPE bwtui_resource_info gauge") == 1
+
+
 async def test_a_scrape_never_calls_a_provider() -> None:
     """A real poller on a clock that does not move: after its first round it sends nothing more,
     and any number of scrapes leaves the simulator's request count where it was."""
@@ -128,7 +151,7 @@ async def test_a_scrape_never_calls_a_provider() -> None:
         source = LivePollerSource([runtime], clock=clock)
         collector = Collector([runtime], source=source, session=session, counters=counters,
                               info=CollectorInfo("test", "http://test", clock.now()), clock=clock)
-        app = build_app(collector, registry_for(collector), Access(None))
+        app = build_app(collector, Access(None))
         await collector.start()
         try:
             await wait_for(lambda: len(session.store.states) == 2 and all(

@@ -18,8 +18,7 @@ import itertools
 import math
 from collections.abc import AsyncIterator, Iterator
 
-from prometheus_client.exposition import choose_encoder
-from prometheus_client.registry import CollectorRegistry
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -28,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bwtui.collector.access import Access
 from bwtui.collector.core import Collector
+from bwtui.collector.metrics import MetricsPage
 from bwtui.collector.protocol import (
     EXPORT_PATH,
     FEED_PATH,
@@ -72,8 +72,9 @@ class BearerGuard:
         await self.app(scope, receive, send)
 
 
-def build_app(collector: Collector, registry: CollectorRegistry, access: Access) -> ASGIApp:
+def build_app(collector: Collector, access: Access, *, page: MetricsPage | None = None) -> ASGIApp:
     """The collector's ASGI app."""
+    metrics_page = page if page is not None else MetricsPage(collector)
 
     async def index(request: Request) -> Response:
         return PlainTextResponse(INDEX)
@@ -86,8 +87,8 @@ def build_app(collector: Collector, registry: CollectorRegistry, access: Access)
         return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
 
     async def metrics(request: Request) -> Response:
-        encoder, content_type = choose_encoder(request.headers.get("accept", ""))
-        return Response(encoder(registry), headers={"Content-Type": content_type})
+        # Always the classic text format: every Prometheus version accepts it.
+        return Response(metrics_page.render(), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 
     async def feed(request: Request) -> Response:
         return StreamingResponse(collector.feed(), media_type="text/event-stream",

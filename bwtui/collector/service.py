@@ -29,7 +29,6 @@ from bwtui.clock import RealClock
 from bwtui.collector.access import Access, Listen
 from bwtui.collector.core import Collector, CollectorInfo
 from bwtui.collector.discovery import remove_discovery, write_discovery
-from bwtui.collector.metrics import registry_for
 from bwtui.collector.requests import CountingClient, RequestCounters, counting_http
 from bwtui.collector.server import build_app
 from bwtui.config import AccountConfig, Config
@@ -157,7 +156,7 @@ async def _serve(config: Config, options: ServeOptions, sock: socket.socket) -> 
     source = LivePollerSource(runtimes, clock=RealClock(), seed=lambda: session.history.seed)
     collector = Collector(runtimes, source=source, session=session, counters=counters,
                          info=CollectorInfo(__version__, url, time.time()))
-    app = build_app(collector, registry_for(collector), options.access)
+    app = build_app(collector, options.access)
     server = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                                     timeout_graceful_shutdown=2, log_level="warning"))
     discovery: Path | None = None

@@ -87,6 +87,10 @@ class MonitorSession:
     def account_names(self) -> list[str]:
         return list(self._accounts)
 
+    def account_config(self, name: str) -> AccountConfig | None:
+        """The config the session holds for an account (None: it knows none)."""
+        return self._accounts.get(name)
+
     # ----- events -------------------------------------------------------------------------------
     def apply(self, event: PollEvent) -> Changes:
         """Record one event; returns what changed (empty when nothing visible did)."""
