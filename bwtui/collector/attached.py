@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from bwtui.collector.client import CollectorClient, CollectorUnavailable
@@ -20,10 +21,12 @@ from bwtui.collector.discovery import CollectorRef
 from bwtui.collector.protocol import decode_accounts
 from bwtui.events import AccountFailed, SourceChanged
 from bwtui.model import ErrorKind, Period, ProviderError
+from bwtui.polling.control import OneOffCall
 from bwtui.runtime import AccountRuntime
 from bwtui.session.source import EventSink, MonitorSource
 
 CHART_REFRESH_S = 60.0
+T = TypeVar("T")
 
 
 def collector_label(url: str) -> str:
@@ -61,6 +64,14 @@ class AttachedControl:
 
     def resume(self) -> None:
         """Read-only viewer: nothing was paused here."""
+
+    async def one_off(self, key: tuple[str, str], call: OneOffCall[T]) -> T:
+        """Extra provider requests (the provider's image, an older window) are not made for a
+        viewer: the collector owns the budget. Says so as a ``forbidden`` error on the resource."""
+        raise ProviderError(
+            ErrorKind.FORBIDDEN,
+            "attached to a collector: extra provider requests are made only by polling directly",
+        )
 
     def stop(self, timeout_s: float = 1.0) -> bool:
         for task in self._tasks:
