@@ -230,8 +230,9 @@ async def test_a_crossing_notifies_and_rings_once_and_recovery_does_not_ring() -
         assert "web-01: WARNING - out 500 Mbit/s > warning 400 Mbit/s" in crossed[0]
         text = screen_text(app)
         assert "WARNING !" in text and "out 500 Mbit/s > warning 400 Mbit/s" in text
-        label = app.tree._resource_nodes[resource.key].label
-        assert label.plain.startswith("● web-01") and " ! 500 Mbit/s" in label.plain
+        label = app.tree.label(("resource", resource.key))
+        assert "● web-01 " in label.plain and " ! " in label.plain
+        assert label.plain.endswith(" 500 Mbit/s")
         assert any("yellow" in str(span.style) for span in label.spans)  # marked, and not by markup
 
         for n in range(5, 8):  # back to normal: one quiet notice, no bell

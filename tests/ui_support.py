@@ -8,6 +8,7 @@ screen and the poller calls without any network or timing.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -209,6 +210,28 @@ def standard_script(
         return events
 
     return script
+
+
+FLEET_NAMES = ["prim-db", "edge-1", "edge-2", "cache-1", "cache-2", "web-1", "web-2", "web-3"]
+
+
+def named_script(services: int = 8, instances: int = 4, *, names: list[str] = FLEET_NAMES,
+           stale: dict[str, float] | None = None) -> Callable[[FakePoller], list[Any]]:
+    """hv-prod with ``services`` (named from ``names``) and vpn with ``instances``."""
+
+    def events(poller: FakePoller) -> list[Any]:
+        hv = make_resources("hv-prod", "hivelocity", services, names)
+        alto = make_resources("vpn", "altostrat", instances)
+        out: list[Any] = [AccountListed("hv-prod", "hivelocity", tuple(hv)),
+                          AccountListed("vpn", "altostrat", tuple(alto))]
+        for seed, resource in enumerate(hv + alto):
+            state = make_state(resource, seed, T0)
+            if stale and resource.name in stale:
+                state = dataclasses.replace(state, rate_at=T0 - stale[resource.name])
+            out.append(ResourceUpdated(state))
+        return out
+
+    return events
 
 
 def fake_app(script: Callable[[FakePoller], Iterable[Any]] | None = None, *, accounts=(("hv-prod", "hivelocity"), ("vpn", "altostrat")), **kwargs: Any):

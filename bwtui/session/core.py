@@ -38,6 +38,7 @@ from bwtui.session.alerts import ThresholdAlerts
 from bwtui.session.billing import figures_for
 from bwtui.session.changes import Announcement, Changes, Severity
 from bwtui.session.history_sync import HISTORY_FLUSH_S, HistorySync
+from bwtui.session.rows import ResourceRows
 from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
 
@@ -54,6 +55,15 @@ def rates_from_readings(provider: str) -> bool:
         return provider_spec(provider).traits.rate_basis == "derived"
     except ValueError:  # an unknown provider, or one that failed to load
         return False
+
+
+def data_step_s(provider: str) -> float | None:
+    """How often a provider's figures change: its series step, else its totals interval."""
+    try:
+        traits = provider_spec(provider).traits
+    except ValueError:  # an unknown provider, or one that failed to load
+        return None
+    return float(traits.series_step_s or traits.usage_interval_s)
 
 
 class MonitorSession:
@@ -74,6 +84,8 @@ class MonitorSession:
         self._announced_errors: dict[str, str] = {}  # account → the failure last announced
         self._keeps_readings: dict[str, bool] = {}  # provider → rates_from_readings(provider)
         self._history_told: str | None = None  # the history failure last announced
+        # What views list, filtered and sorted, with totals (kept in step by apply()).
+        self.rows = ResourceRows(self.store, billing=self.billing, step_s=data_step_s)
 
     # ----- accounts from the config ------------------------------------------------------------
     def register(self, runtimes: Iterable[AccountRuntime]) -> None:
@@ -82,6 +94,7 @@ class MonitorSession:
         self._accounts = {rt.config.name: rt.config for rt in runtimes}
         for runtime in runtimes:
             self.store.add_account(runtime.config.name, runtime.config.provider, runtime.credential_error)
+        self.rows.sync()
 
     @property
     def account_names(self) -> list[str]:
@@ -112,8 +125,13 @@ class MonitorSession:
             if self.store.paused != event.paused:
                 self.store.paused = event.paused
                 changes.paused = event.paused
+                self.rows.touch_all()
         elif isinstance(event, SourceChanged):
             self._source_changed(event, changes)
+        if changes.listed is not None:
+            self.rows.sync()
+        if changes.resources:
+            self.rows.touch(changes.resources)
         return changes
 
     def _source_changed(self, event: SourceChanged, changes: Changes) -> None:
@@ -123,6 +141,7 @@ class MonitorSession:
             self.store.add_account(account.name, account.provider)
         # Every account label and the header show the source: redraw them.
         changes.accounts.update(self.store.accounts)
+        self.rows.sync()
         self.store.crashed = None
         if event.note:
             severity: Severity = "warning" if event.severity == "warning" else (

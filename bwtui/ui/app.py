@@ -26,7 +26,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Tree
+from textual.widgets import Footer
 from textual.worker import Worker
 
 from bwtui.clock import Clock, RealClock
@@ -58,7 +58,7 @@ from bwtui.ui.first_run import DemoFactory, FirstRunScreen
 from bwtui.ui.header import HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
 from bwtui.ui.overview import OverviewTable
-from bwtui.ui.sidebar import NodeData, ResourceTree
+from bwtui.ui.sidebar import ResourceTree
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
 
@@ -97,6 +97,7 @@ class BwtuiApp(App[int]):
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         *CHART_BINDINGS,
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
 
     def __init__(
@@ -179,8 +180,8 @@ class BwtuiApp(App[int]):
     # ----- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.clock.now, ascii_only=self.ascii_only, id="header")
-        yield MonitorBody(self.store, now=self.clock.now, billing_text=self._billing_text,
-                          billing=self.session.billing, ascii_only=self.ascii_only, id="body")
+        yield MonitorBody(self.store, self.session.rows, now=self.clock.now,
+                          billing_text=self._billing_text, ascii_only=self.ascii_only, id="body")
         yield Footer()
 
     def _fatal_error(self) -> None:
@@ -281,7 +282,7 @@ class BwtuiApp(App[int]):
         if changes.listed is not None:
             self._account_listed(changes.listed)
         for account in changes.accounts:
-            if not self.tree.has_account(account) and not self.tree.name_filter.strip():
+            if not self.tree.has_account(account) and not self.session.rows.filtering:
                 self.tree.rebuild()  # an account the config did not name
             self.tree.update_account(account)
             if self.selected is None and self.selected_account == account:
@@ -342,11 +343,7 @@ class BwtuiApp(App[int]):
         detail, self._dirty_detail = self._dirty_detail, False
         if not keys and not detail:
             return
-        tree = self.tree
-        for key in keys:
-            tree.update_resource_label(key)
-        for account in {key[0] for key in keys}:
-            tree.update_account(account)
+        self.tree.update_lines(keys)
         self.overview.update_resources(keys)
         if detail and self.view_mode == "detail":
             self.detail.refresh_data()
@@ -358,7 +355,8 @@ class BwtuiApp(App[int]):
             header.show(self.store, source=source, demo=self.is_demo, period=self.period,
                         bytes_mode=self.bytes_mode,
                         history_mark=store_mark(self.history, self.history_problem,
-                                                ascii_only=self.ascii_only))
+                                                ascii_only=self.ascii_only),
+                        note=self.session.rows.filter_note())
 
     # ----- selection -----------------------------------------------------------------------
     def select_resource(self, key: Key) -> None:
@@ -372,10 +370,9 @@ class BwtuiApp(App[int]):
         self._ask(lambda control: control.set_period(key, period))
         self._load_history_chart()
 
-    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
-        data = event.node.data
-        if not data:
-            return
+    @on(ResourceTree.Highlighted)
+    def _tree_highlighted(self, event: ResourceTree.Highlighted) -> None:
+        data = event.data
         self.tree.wanted = data
         if data[0] == "resource":
             if data[1] != self.selected:
@@ -385,17 +382,16 @@ class BwtuiApp(App[int]):
             self.selected_account = data[1]
             self.detail.show(None, data[1])
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.view_mode != "overview":
-            return
-        key = self.overview.highlighted_key()
-        if key is not None:
-            self._ask(lambda control: control.prioritize(key))
+    @on(OverviewTable.Highlighted)
+    def _overview_highlighted(self, event: OverviewTable.Highlighted) -> None:
+        if self.view_mode == "overview":
+            self._ask(lambda control: control.prioritize(event.key))
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        key = self.overview.highlighted_key()
-        if key is None:
-            return
+    @on(OverviewTable.Selected)
+    @on(ResourceTree.Selected)
+    def _open(self, event: OverviewTable.Selected | ResourceTree.Selected) -> None:
+        """Enter (or a click on the highlighted row): show that resource's detail."""
+        key = event.key if isinstance(event, OverviewTable.Selected) else event.data[1]
         self.tree.select_data(("resource", key))
         self.select_resource(key)
         self._set_mode("detail", chosen=True)
@@ -488,17 +484,25 @@ class BwtuiApp(App[int]):
         self._update_header()
 
     def action_cycle_sort(self) -> None:
-        """s: overview sort by out rate / in rate / name."""
-        mode = self.overview.cycle_sort()
-        self.notify(f"Sorted by {mode}{' rate' if mode != 'name' else ''}", timeout=2,
-                    markup=False)
+        """s: overview sort by the next column (a header click sorts by that one)."""
+        self.overview.cycle_sort()
+        self.notify(f"Sorted by {self.session.rows.sort_label()}", timeout=2, markup=False)
+
+    def action_clear_filter(self) -> None:
+        """Esc: turn the name filter off."""
+        self.query_one(MonitorBody).clear_filter()
 
     def action_filter(self) -> None:
         """/: filter resources by name."""
         self.query_one(MonitorBody).open_filter()
 
     def on_monitor_body_filter_closed(self) -> None:
-        self._set_mode(self.view_mode, chosen=self._mode_chosen)
+        self.query_one(MonitorBody).show(overview=self.view_mode == "overview", picked=None)
+
+    def on_monitor_body_filter_changed(self) -> None:
+        if self.selected is not None and not self.session.rows.is_shown(self.selected):
+            self.selected = None
+        self._update_header()
 
     # ----- the demo and new accounts ---------------------------------------------------------
     def action_start_demo(self) -> None:

@@ -1,5 +1,11 @@
 """The monitor's body: the sidebar (name filter, account tree) and the main pane, which shows
-the selected resource's detail or the overview of every resource."""
+the selected resource's detail or the overview of every resource.
+
+The name filter lives in the session's :class:`~bwtui.session.rows.ResourceRows`; both views
+read it, so a typed character, a backspace or ``Esc`` changes the model and each view redraws
+its screenful (no widget is rebuilt). The selection follows: a resource the filter hides is
+no longer shown in the detail.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,8 @@ from textual.events import Key as KeyEvent
 from textual.message import Message
 from textual.widgets import Input
 
-from bwtui.billing import BillingFigures
 from bwtui.model import ResourceState
+from bwtui.session.rows import ResourceRows
 from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
 from bwtui.ui.detail import ResourceDetail
@@ -30,32 +36,35 @@ class MonitorBody(Horizontal):
     class FilterClosed(Message):
         """The user is done with the filter box (the filter itself stays as typed)."""
 
+    class FilterChanged(Message):
+        """The filter changed (the header says so)."""
+
     def __init__(
         self,
         store: MonitorStore,
+        rows: ResourceRows,
         *,
         now: Callable[[], float],
         billing_text: Callable[[ResourceState], Text | None],
-        billing: Callable[[ResourceState], BillingFigures | None],
         ascii_only: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._store = store
+        self._rows = rows
         self._now = now
         self._billing_text = billing_text
-        self._billing = billing
         self._ascii_only = ascii_only
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sidebar"):
             yield Input(placeholder="filter by name", id="filter")
             yield TextPanel(id="filter-label")
-            yield ResourceTree(self._store, ascii_only=self._ascii_only, id="tree")
+            yield ResourceTree(self._store, self._rows, ascii_only=self._ascii_only, id="tree")
         with Container(id="main"):
             yield ResourceDetail(self._store, ascii_only=self._ascii_only, now=self._now,
                                  billing=self._billing_text, id="detail")
-            yield OverviewTable(self._store, ascii_only=self._ascii_only, billing=self._billing,
+            yield OverviewTable(self._store, self._rows, now=self._now, ascii_only=self._ascii_only,
                                 id="overview")
 
     def on_mount(self) -> None:
@@ -80,7 +89,8 @@ class MonitorBody(Horizontal):
 
     # ----- the name filter -----------------------------------------------------------------
     def open_filter(self) -> None:
-        """Show the filter box (and the sidebar it lives in) and type into it."""
+        """Show the filter box (and the sidebar it lives in) and type into it. The box holds
+        the current filter, selected: typing replaces it, enter keeps it, an empty box clears it."""
         box = self.query_one("#filter", Input)
         self.query_one("#sidebar").display = True
         box.display = True
@@ -88,15 +98,31 @@ class MonitorBody(Horizontal):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        value = event.value
-        tree, table = self.query_one(ResourceTree), self.query_one(OverviewTable)
-        tree.name_filter = table.name_filter = value
-        tree.rebuild()
-        table.rebuild()
+        self.apply_filter(event.value)
+
+    def apply_filter(self, value: str) -> None:
+        """Filter both views by name; the sidebar's cursor (so the selection) follows."""
+        self._rows.set_filter(value)
+        self.query_one(ResourceTree).rebuild(announce=True)
+        self.query_one(OverviewTable).refresh_rows()
         label = self.query_one("#filter-label", TextPanel)
         if value.strip():
             label.set_text(Text.assemble(("filter: ", "bold"), safe_text(value)))
         label.display = bool(value.strip())
+        detail = self.query_one(ResourceDetail)
+        if detail.key is not None and not self._rows.is_shown(detail.key):
+            detail.show(None)  # nothing matches: the detail never shows a hidden resource
+        self.post_message(self.FilterChanged())
+
+    def clear_filter(self) -> bool:
+        """Turn the filter off (``Esc``); False when there was none."""
+        box = self.query_one("#filter", Input)
+        was_on = self._rows.filtering or bool(box.value)
+        with box.prevent(Input.Changed):
+            box.value = ""
+        if was_on:
+            self.apply_filter("")
+        return was_on
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
@@ -104,6 +130,7 @@ class MonitorBody(Horizontal):
 
     def on_key(self, event: KeyEvent) -> None:
         if event.key == "escape" and self.app.focused is self.query_one("#filter", Input):
+            self.clear_filter()
             self._close_filter()
             event.stop()
 

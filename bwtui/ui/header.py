@@ -52,11 +52,16 @@ class HeaderBar(Horizontal):
         yield ClockLabel(self._now, id="hdr-clock")
 
     def show(self, store: MonitorStore, *, source: str | None, demo: bool, period: Period,
-             bytes_mode: bool, history_mark: tuple[str, str] | None = None) -> None:
+             bytes_mode: bool, history_mark: tuple[str, str] | None = None,
+             note: str = "") -> None:
         """Redraw from the store; ``source`` is the running source's label (None: idle);
-        ``history_mark`` is the lasting ``(text, status)`` mark of history not being kept."""
+        ``history_mark`` is the lasting ``(text, status)`` mark of history not being kept;
+        ``note`` says a filter is on (``filter: prim · 1 of 18``)."""
         accounts, resources, failing = store.summary()
         text = Text()
+        if note:
+            text.append(note, style="bold reverse")
+            text.append(" · ")
         text.append(f"{accounts} account{'s' if accounts != 1 else ''} · {resources} resources")
         if failing:
             text.append(f" · {failing} failing", style=STATUS_STYLES["error"])

@@ -1,91 +1,56 @@
-"""The overview: every resource in one table, sorted by out rate (the incident glance).
+"""The overview: every resource in one table, sorted by any column, with totals (the incident glance).
 
-Cells are ``rich.text.Text`` (never markup). A poll repaints only the cells whose text changed
-(not the whole table). Re-sorting is automatic but calm: at most once per ``SORT_INTERVAL_S``,
-never within ``NAV_HOLD_S`` of the user moving the cursor, only when the order changes, and it
-repaints only the rows that moved; the highlighted resource keeps the cursor and its place on
-screen. Many rows are added in chunks, the first screenful first.
+A line-API view (:class:`~textual.scroll_view.ScrollView` with ``render_line``): it draws only
+the lines on screen, so its cost does not grow with the number of resources. Which rows, in
+what order, and their totals come from the session's :class:`~bwtui.session.rows.ResourceRows`;
+what each cell says from :mod:`bwtui.session.columns`. Nothing is built per resource: a filter,
+a sort or ``Esc`` changes the model and repaints the screenful.
+
+Line 0 is the header (click a label to sort by it, again to reverse), then the rows, then the
+totals (per account when there are several, and overall), pinned at the bottom. A poll repaints
+only the cells whose text changed. Re-sorting after polls is calm: at most once per
+``SORT_INTERVAL_S``, never within ``NAV_HOLD_S`` of the user moving the cursor, and the
+highlighted resource keeps the cursor and its place on screen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from time import monotonic
-from typing import Any
+from typing import Any, ClassVar
 
-from rich.text import Text
-from textual.binding import Binding
-from textual.cache import LRUCache
-from textual.geometry import Region
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
-from bwtui.model import Period, ResourceState
-from bwtui.text import safe_text
-from bwtui.session.format import format_bytes, format_money, format_rate, sparkline
-from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph
+from bwtui.session.columns import (
+    BY_KEY,
+    GAP,
+    Cell,
+    Layout,
+    header_cells,
+    layout_columns,
+    row_cells,
+    totals_cells,
+)
+from bwtui.session.rows import ResourceRows, Totals
 from bwtui.session.store import Key, MonitorStore
 
-SPARK_WIDTH = 15
 SORT_DEBOUNCE_S = 0.5  # a re-sort waits this long for a burst of updates to end
 SORT_INTERVAL_S = 5.0  # automatic re-sorts at most this often
 NAV_HOLD_S = 3.0  # no automatic re-sort this soon after the user moved the cursor
-FIRST_ROWS = 80  # rows added at once (a screenful and more); the rest follow in chunks
-CHUNK_ROWS = 200
-CELL_REPAINT_MAX = 64  # more changed cells than this in one update: repaint the whole table
-# DataTable's render caches default to 10,000 cells and 1,000 lines, and every update starts
-# new entries: sized for a couple of screens, memory stays flat.
-CELL_CACHE, LINE_CACHE = 2000, 240
-SORT_MODES = ("out", "in", "name")
-
-# (key, label, width in cells); name's width is worked out from what is left.
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("status", "", 3),
-    ("name", "name", 0),
-    ("out", "out", 11),
-    ("in", "in", 11),
-    ("trend", "out, last hours", SPARK_WIDTH),
-    ("period_out", "period out", 10),
-    ("period_in", "period in", 9),
-    ("projected", "proj.", 8),
-    ("account", "account", 0),
-)
-LABELS = {key: label for key, label, _ in COLUMNS}
-# Which columns stay when the terminal is narrow, most important first.
-PRIORITY = ("status", "name", "out", "in", "projected", "period_out", "trend", "period_in", "account")
-NAME_MIN, NAME_PREF, NAME_MAX = 14, 22, 28
-ACCOUNT_MAX = 16
-CELL_PADDING = 2  # DataTable's cell_padding=1 on each side
-SCROLLBAR_W = 2
-TREND_MAX = 72
-
-
-def layout_columns(width: int, account_w: int) -> tuple[list[str], int, int]:
-    """The columns that fit ``width`` cells (canonical order), the name's and the trend's width.
-
-    Space left over widens the name (up to NAME_MAX), then the trend sparkline (TREND_MAX).
-    """
-    widths = {key: w for key, _, w in COLUMNS}
-    widths["account"] = account_w
-    available = width - SCROLLBAR_W
-    # Names matter most: a readable width first, then columns by priority, the rest to names.
-    widths["name"] = NAME_PREF if available >= 60 else NAME_MIN
-    chosen: set[str] = set()
-    used = 0
-    for key in PRIORITY:
-        need = widths[key] + CELL_PADDING
-        if used + need <= available or key in ("status", "name"):
-            chosen.add(key)
-            used += need
-    name_w = max(NAME_MIN, min(NAME_MAX, widths["name"] + available - used))
-    used += name_w - widths["name"]
-    trend_w = SPARK_WIDTH
-    if "trend" in chosen:
-        trend_w = max(SPARK_WIDTH, min(TREND_MAX, SPARK_WIDTH + available - used))
-    return [key for key, _, _ in COLUMNS if key in chosen], name_w, trend_w
+AGE_TICK_S = 30.0  # how often the age column is looked at again
+CACHE_SCREENS = 3  # rendered rows kept: this many screenfuls
 
 
 def row_key(key: Key) -> str:
+    """A resource key as one string (ids for tests and links)."""
     return f"{key[0]}\x1f{key[1]}"
 
 
@@ -94,322 +59,368 @@ def key_of(row: str) -> Key:
     return (account, resource_id)
 
 
-class OverviewTable(DataTable[Text]):
-    """All resources; enter opens the highlighted one.
+class OverviewTable(ScrollView, can_focus=True):
+    """All resources; enter (or a click on the highlighted row) opens the highlighted one."""
 
-    Columns have fixed widths chosen from the table's width (narrow terminals drop the least
-    important ones), so a changing value never reflows the table and nothing scrolls sideways.
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "overview--header", "overview--cursor", "overview--totals", "overview--total-all",
+    }
+    DEFAULT_CSS = """
+    OverviewTable {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+        & > .overview--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .overview--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .overview--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .overview--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .overview--totals { background: $panel; color: $foreground; }
+        & > .overview--total-all { background: $panel; color: $foreground; text-style: bold; }
+    }
     """
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="overview-down"),
-        Binding("k", "cursor_up", "Up", show=False, id="overview-up"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="overview-down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="overview-up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="overview-page-down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="overview-page-up"),
+        Binding("home", "scroll_top", "Top", show=False, id="overview-top"),
+        Binding("end", "scroll_bottom", "Bottom", show=False, id="overview-bottom"),
+        Binding("enter", "open", "Open", show=False, id="overview-open"),
     ]
+
+    class Highlighted(Message):
+        """The cursor moved to another resource."""
+
+        def __init__(self, key: Key) -> None:
+            super().__init__()
+            self.key = key
+
+    class Selected(Message):
+        """The user opened a resource (enter, or a click on the highlighted row)."""
+
+        def __init__(self, key: Key) -> None:
+            super().__init__()
+            self.key = key
 
     def __init__(
         self,
         store: MonitorStore,
+        rows: ResourceRows,
         *,
+        now: Callable[[], float],
         ascii_only: bool = False,
-        billing: Callable[[ResourceState], Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
         self.store = store
+        self.rows = rows
+        self.now = now
         self.ascii_only = ascii_only
-        self.billing = billing
         self.bytes_mode = False
-        self.name_filter = ""
-        self.sort_mode = "out"
-        self._cells: dict[str, dict[str, str]] = {}
-        self._order: list[str] = []
+        self._order: list[Key] = []
+        self._index: dict[Key, int] | None = None
+        self._cursor: Key | None = None
+        self._layout: Layout | None = None
+        self._cells: dict[Key, list[Cell]] = {}
+        self._strips: dict[Key, Strip] = {}
+        self._totals_cells: list[list[Cell]] = []
+        self._plan: tuple[object, int, list[tuple[str, Totals]]] | None = None
+        self._styles: dict[str, Style] = {}
+        self._base: Style | None = None
         self._sort_timer: Any = None
-        self._visible: list[str] = []
-        self._name_w = NAME_MAX
-        self._trend_w = SPARK_WIDTH
-        self._layout: tuple[list[str], int, int] | None = None
-        self._pending_rows: list[str] = []  # rows still to add (chunked build), in order
-        self._chunk_scheduled = False
-        self._sort_values: dict[str, tuple[Any, ...]] = {}
         self._last_sort_at = float("-inf")
         self._nav_at = float("-inf")
         # Until the user moves it, the cursor stays on the top row: the incident glance.
         self.follow_top = True
-        self._cell_render_cache = LRUCache(CELL_CACHE)
-        self._row_render_cache = LRUCache(LINE_CACHE)
-        self._row_renderable_cache = LRUCache(LINE_CACHE)
-        self._line_cache = LRUCache(LINE_CACHE)
 
+    # ----- what is shown ------------------------------------------------------------------
     def on_mount(self) -> None:
-        self.rebuild()
+        self.refresh_rows()
+        self.set_interval(AGE_TICK_S, self._age_tick)
 
     def on_resize(self) -> None:
-        if self._wanted_layout() != self._layout:
-            self.rebuild()
+        self._layout = None
+        self._clear_cache()
+        self._update_virtual_size()
 
-    def _account_width(self) -> int:
-        widest = max((len(safe_text(name)) for name in self.store.accounts), default=8)
-        return max(len("account"), min(ACCOUNT_MAX, widest))
+    def column_x(self, column: str) -> int | None:
+        """Where ``column`` starts on screen (None: not shown at this width)."""
+        for key, start, _ in self._current_layout().spans:
+            if key == column:
+                return start
+        return None
 
-    def _wanted_layout(self) -> tuple[list[str], int, int]:
-        return layout_columns(self.size.width or 120, self._account_width())
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
 
-    def _setup_columns(self) -> None:
-        layout = self._wanted_layout()
-        if layout == self._layout and self.columns:
-            return
-        self._layout = layout
-        self._visible, self._name_w, self._trend_w = layout
-        self.clear(columns=True)
-        widths = {key: w for key, _, w in COLUMNS}
-        widths["name"] = self._name_w
-        widths["trend"] = self._trend_w
-        widths["account"] = self._account_width()
-        for key in self._visible:
-            self.add_column(LABELS[key], key=key, width=widths[key])
+    @property
+    def ordered_keys(self) -> list[Key]:
+        """The rows in screen order."""
+        return list(self._order)
 
-    # ----- rows -----------------------------------------------------------------------------
-    def rebuild(self) -> None:
-        """Re-create all rows (filter or width changed)."""
-        if not self.is_mounted:
-            return
-        highlighted = self.highlighted_key()
-        self.clear()
-        self._setup_columns()
-        self._cells.clear()
-        self._sort_values.clear()
-        self._order = []
-        self._pending_rows = []
-        rows = [row_key(resource.key) for resource in self.store.resources(self.name_filter)]
-        rows.sort(key=lambda row: self._sort_value(key_of(row)))
-        self._queue_rows(rows)
-        self._update_header()
-        if highlighted is not None:
-            self.highlight(highlighted)
+    def refresh_rows(self) -> None:
+        """The shown rows changed (listing, filter, sort): take them from the model and repaint."""
+        self._order = self.rows.ordered()
+        self._index = None
+        if self._cursor is not None and self._position(self._cursor) is None:
+            self._cursor = None
+        if self._cursor is None and self._order:
+            self._cursor = self._order[0]
+            self._announce()
+        self._update_virtual_size()
+        self.refresh()
 
+    # Old names the app and tests use: all mean "take the rows from the model again".
     def sync(self) -> None:
-        """The resource list changed: add new rows, drop vanished ones, keep the others."""
-        if not self.is_mounted:
-            return
-        if not self.columns or self._wanted_layout() != self._layout:
-            self.rebuild()
-            return
-        wanted = [row_key(resource.key) for resource in self.store.resources(self.name_filter)]
-        wanted_set = set(wanted)
-        present = set(self._cells) | set(self._pending_rows)
-        gone = present - wanted_set
-        if gone:
-            for row in gone:
-                if row in self._cells:
-                    self.remove_row(row)
-                    del self._cells[row]
-                self._sort_values.pop(row, None)
-            self._pending_rows = [row for row in self._pending_rows if row not in gone]
-            self._order = [row for row in self._order if row not in gone]
-        new = [row for row in wanted if row not in present]
-        new.sort(key=lambda row: self._sort_value(key_of(row)))
-        self.update_resources(key_of(row) for row in wanted if row in present)
-        if new:
-            self._queue_rows(new)
+        self.refresh_rows()
 
-    def _queue_rows(self, rows: list[str]) -> None:
-        """Add the first rows now and the rest in chunks after the screen has been drawn."""
-        had_rows = bool(self._order)
-        room = max(0, FIRST_ROWS - len(self._order))
-        self._add_rows(rows[:room])
-        self._pending_rows.extend(rows[room:])
-        if self._pending_rows:
-            self._schedule_chunk()
-        elif had_rows and rows:
-            self._schedule_sort()  # new rows went to the bottom: sort them in soon
+    def rebuild(self) -> None:
+        self.refresh_rows()
 
-    def _schedule_chunk(self) -> None:
-        if not self._chunk_scheduled:
-            self._chunk_scheduled = True
-            self.call_after_refresh(self._add_chunk)
+    def _update_virtual_size(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width
+        self.virtual_size = Size(width, 1 + len(self._order) + len(self._totals_plan()))
 
-    def _add_chunk(self) -> None:
-        self._chunk_scheduled = False
-        if not self._pending_rows:
-            return
-        chunk, self._pending_rows = self._pending_rows[:CHUNK_ROWS], self._pending_rows[CHUNK_ROWS:]
-        self._add_rows(chunk)
-        if self._pending_rows:
-            self._schedule_chunk()
-        else:
-            self._schedule_sort()
+    def _position(self, key: Key) -> int | None:
+        if self._index is None:
+            self._index = {found: index for index, found in enumerate(self._order)}
+        return self._index.get(key)
 
-    def _flush_pending(self) -> None:
-        """Add every row still waiting (before a sort or a jump to a row)."""
-        if self._pending_rows:
-            rows, self._pending_rows = self._pending_rows, []
-            self._add_rows(rows)
+    def _body_height(self) -> int:
+        return max(0, self.scrollable_content_region.height - 1 - len(self._totals_plan()))
 
-    def _add_rows(self, rows: Iterable[str]) -> None:
-        for row in rows:
-            key = key_of(row)
-            cells = self._row_cells(key)
-            self.add_row(*[cells[c] for c in self._visible], key=row)
-            self._cells[row] = {c: _signature(cells[c]) for c in self._visible}
-            self._sort_values[row] = self._sort_value(key)
-            self._order.append(row)
+    def _visible(self) -> tuple[int, int]:
+        top = round(self.scroll_y)
+        return top, min(len(self._order), top + self._body_height())
 
-    def update_resource(self, key: Key) -> None:
-        """Update the changed cells of one row; schedule a re-sort if the order may change."""
-        self.update_resources((key,))
-
+    # ----- updates from polls -------------------------------------------------------------
     def update_resources(self, keys: Iterable[Key]) -> None:
         """Repaint only the cells whose text changed; schedule a re-sort if the order may change."""
-        changed: list[tuple[str, str]] = []
-        resort = False
-        for key in keys:
-            row = row_key(key)
-            known = self._cells.get(row)
-            if known is None:
-                continue  # not shown, or still waiting in a chunk (built from the store then)
-            data = self._data.get(RowKey(row))
-            if data is None:
-                continue
-            cells = self._row_cells(key)
-            for column in self._visible:
-                value = cells[column]
-                signature = _signature(value)
-                if known.get(column) != signature:
-                    known[column] = signature
-                    data[ColumnKey(column)] = value
-                    changed.append((row, column))
-            sort_value = self._sort_value(key)
-            if self._sort_values.get(row) != sort_value:
-                self._sort_values[row] = sort_value
-                resort = True
-        if changed:
-            self._repaint_cells(changed)
-        if resort:
+        if self._layout is None:
+            self._clear_cache()
+            self.refresh()
+        else:
+            top, bottom = self._visible()
+            width = self.scrollable_content_region.width
+            for key in keys:
+                index = self._position(key)
+                if index is None or not top <= index < bottom:
+                    self._cells.pop(key, None)
+                    self._strips.pop(key, None)
+                    continue
+                old = self._cells.get(key)
+                new = self._row_cells(key)
+                if old == new:
+                    continue
+                self._cells[key] = new
+                self._strips.pop(key, None)
+                y = 1 + index - top
+                if old is None or len(old) != len(new):
+                    self.refresh(Region(0, y, width, 1))
+                    continue
+                for (key_x, start, span), before, after in zip(self._layout.spans, old, new):
+                    if before != after:
+                        self.refresh(Region(start, y, span, 1))
+            self._refresh_totals()
+        if self.rows.order_stale:
             self._schedule_sort()
 
-    def _repaint_cells(self, cells: list[tuple[str, str]]) -> None:
-        """Invalidate the render caches once, then repaint just these cells if on screen.
+    def relabel_all(self) -> None:
+        """Units or pause changed: every visible cell may read differently."""
+        self._clear_cache()
+        self.refresh()
 
-        Regions are worked out here (every row is one line): DataTable's own cell and row
-        regions sum the heights of all rows above, O(rows) per cell.
-        """
-        self._update_count += 1
-        if not self.display:
-            return
-        top, bottom = self._visible_rows()
-        rows = self._row_locations
-        on_screen = [(index, column) for row, column in cells
-                     if (index := rows.get(RowKey(row))) is not None and top <= index < bottom]
-        if len(on_screen) > CELL_REPAINT_MAX:
+    def _age_tick(self) -> None:
+        if self.display and self._order:
+            top, bottom = self._visible()
+            self.update_resources(self._order[top:bottom])
+
+    def _refresh_totals(self) -> None:
+        plan = self._totals_plan()
+        if len(plan) != len(self._totals_cells):
+            self._update_virtual_size()
             self.refresh()
             return
-        spans = self._column_spans()
-        header = self.header_height if self.show_header else 0
-        for index, column in on_screen:
-            span = spans.get(column)
-            if span is not None:
-                self._refresh_region(Region(span[0], index + header, span[1], 1))
+        layout = self._current_layout()
+        height = self.scrollable_content_region.height
+        for offset, (label, totals) in enumerate(plan):
+            cells = self._total_cells(label, totals, layout)
+            if cells != self._totals_cells[offset]:
+                self._totals_cells[offset] = cells
+                self.refresh(Region(0, height - len(plan) + offset, self.size.width, 1))
 
-    def _visible_rows(self) -> tuple[int, int]:
-        """Indexes of the first row on screen and one past the last."""
-        top = int(self.scroll_y)
-        return top, top + self.scrollable_content_region.height + 1
+    def _clear_cache(self) -> None:
+        self._cells.clear()
+        self._strips.clear()
+        self._totals_cells = []
 
-    def _column_spans(self) -> dict[str, tuple[int, int]]:
-        """Each shown column's x offset and width on the table's canvas."""
-        spans: dict[str, tuple[int, int]] = {}
-        x = self._row_label_column_width
-        for column in self.ordered_columns:
-            width = column.get_render_width(self)
-            spans[str(column.key.value)] = (x, width)
-            x += width
-        return spans
+    # ----- drawing ------------------------------------------------------------------------
+    def _current_layout(self) -> Layout:
+        width = self.scrollable_content_region.width or self.size.width or 120
+        if self._layout is None or self._layout.width != width:
+            self._layout = layout_columns(width, self._account_width(), ascii_only=self.ascii_only)
+            self._cells.clear()
+            self._strips.clear()
+        return self._layout
 
-    def _refresh_rows(self, indexes: Iterable[int]) -> None:
-        header = self.header_height if self.show_header else 0
-        width = max(self.virtual_size.width, self.size.width)
-        for index in indexes:
-            self._refresh_region(Region(0, index + header, width, 1))
+    def _account_width(self) -> int:
+        return max((cell_len(name) for name in self.store.accounts), default=8)
 
-    def relabel_all(self) -> None:
-        self.update_resources([key_of(row) for row in self._cells])
+    def _row_cells(self, key: Key) -> list[Cell]:
+        return row_cells(self.store, key, self.rows.values(key), self._current_layout(),
+                         now=self.now(), bytes_mode=self.bytes_mode, ascii_only=self.ascii_only)
 
-    def _row_cells(self, key: Key) -> dict[str, Text]:
-        state = self.store.states.get(key)
-        status = self.store.status(key)
-        alert = self.store.alert_level(key)
-        bytes_mode = self.bytes_mode
-        status_cell = Text(glyph(status, ascii_only=self.ascii_only), style=STATUS_STYLES[status])
-        if alert is not None:
-            status_cell.append(ALERT_MARKS[alert], style=ALERT_STYLES[alert])
-        cells: dict[str, Text] = {"status": status_cell}
-        name_w = self._name_w
-        if state is None:
-            name, account = safe_text(key[1], max_len=name_w), safe_text(key[0])
-            cells.update(name=KeyedText(name, key), account=Text(account))
-            for column in ("trend", "in", "out", "period_in", "period_out", "projected"):
-                cells[column] = Text("-")
-            return cells
-        name_cell = KeyedText(safe_text(state.resource.name, max_len=name_w), key)
-        if alert is not None:
-            name_cell.stylize(ALERT_STYLES[alert])
-        cells["name"] = name_cell
-        cells["account"] = Text(safe_text(state.resource.account, max_len=ACCOUNT_MAX), style="dim")
-        outs = [s.out_bps for s in state.history]
-        if not outs:
-            series = self.store.series.get((key, Period.DAY))
-            outs = [s.out_bps for s in series.samples] if series is not None else []
-        cells["trend"] = Text(
-            sparkline(outs, self._trend_w, ascii_only=self.ascii_only), style="magenta"
-        )
-        in_bps, out_bps = self.store.rates(key)
-        cells["in"] = Text(format_rate(in_bps, bytes_mode=bytes_mode), justify="right")
-        cells["out"] = Text(
-            format_rate(out_bps, bytes_mode=bytes_mode), justify="right",
-            style=ALERT_STYLES[alert] if alert is not None else "bold",
-        )
-        usage = state.usage
-        cells["period_in"] = Text(
-            format_bytes(usage.period_in_bytes if usage else None), justify="right"
-        )
-        cells["period_out"] = Text(
-            format_bytes(usage.period_out_bytes if usage else None), justify="right"
-        )
-        cells["projected"] = projected_cell(self.billing(state) if self.billing else None)
-        return cells
+    def _totals_plan(self) -> list[tuple[str, Totals]]:
+        """The totals lines: each account's (when several are shown) and the overall one.
 
-    # ----- sorting --------------------------------------------------------------------------
-    def _sort_value(self, key: Key) -> tuple[Any, ...]:
-        state = self.store.states.get(key)
-        name = state.resource.name.casefold() if state is not None else key[1]
-        if self.sort_mode == "name":
-            return (name, key)
-        rate = None
-        if state is not None:
-            in_bps, out_bps = self.store.rates(key)
-            rate = out_bps if self.sort_mode == "out" else in_bps
-        return (rate is None, -(rate or 0.0), name, key)
+        At most a quarter of the height goes to account lines; the rest fold into one line.
+        """
+        totals = self.rows.totals()
+        height = self.scrollable_content_region.height or self.size.height
+        if self._plan is not None and self._plan[0] is totals and self._plan[1] == height:
+            return self._plan[2]
+        plan = self._make_plan(totals, height)
+        self._plan = (totals, height, plan)
+        return plan
 
+    def _make_plan(self, totals: tuple[list[Totals], Totals], height: int) -> list[tuple[str, Totals]]:
+        accounts, overall = totals
+        filtered = self.rows.filtering
+        overall_label = f"{'shown' if filtered else 'all'} ({overall.rows:,})"
+        if len(accounts) <= 1:
+            return [(overall_label, overall)]
+        room = max(0, height // 4 - 1)
+        plan = [(f"{t.label} ({t.rows:,})", t) for t in accounts]
+        if len(plan) > room:
+            keep, rest = accounts[: max(0, room - 1)], accounts[max(0, room - 1):]
+            plan = [(f"{t.label} ({t.rows:,})", t) for t in keep]
+            if room > 0:
+                plan.append((f"{len(rest)} more accounts", _sum_totals(rest)))
+        return [*plan, (overall_label, overall)]
+
+    def _total_cells(self, label: str, totals: Totals, layout: Layout) -> list[Cell]:
+        return totals_cells(totals, layout, label=label, bytes_mode=self.bytes_mode,
+                            ascii_only=self.ascii_only)
+
+    def _style(self, style: str) -> Style:
+        found = self._styles.get(style)
+        if found is None:
+            found = self._styles[style] = Style.parse(style) if style else Style()
+        return found
+
+    def _strip(self, cells: list[Cell], layout: Layout, base: Style, *, spill: bool = False,
+               over: Style | None = None) -> Strip:
+        """One line from its cells, each fitted to its column; with ``spill`` (the header) a
+        right-aligned cell may take the gap before it; ``over`` (the cursor) goes on top of
+        every cell's own style."""
+        width = self.size.width
+        ellipsis = "~" if self.ascii_only else "…"
+        segments: list[Segment] = []
+        x = 0
+        for (text, style), (key, start, span) in zip(cells, layout.spans):
+            length = cell_len(text)
+            if spill and length > span and BY_KEY[key].right and start - GAP >= x:
+                start, span = start - GAP, span + GAP
+            if start > x:
+                segments.append(Segment(" " * (start - x), base))
+            if length > span:
+                text = set_cell_size(text, max(0, span - 1)) + ellipsis if span > 1 else text[:span]
+            elif length < span:
+                pad = " " * (span - length)
+                text = pad + text if BY_KEY[key].right else text + pad
+            cell_style = base + self._style(style) if style else base
+            segments.append(Segment(text, cell_style + over if over is not None else cell_style))
+            x = start + span
+        if width > x:
+            segments.append(Segment(" " * (width - x), base))
+        return Strip(segments, max(width, x)).crop(0, width)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # once a pass, not once a line
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        layout = self._current_layout()
+        base = self._base if self._base is not None else self.rich_style
+        height = self.scrollable_content_region.height
+        if y == 0:
+            cells = header_cells(layout, self.rows.sort_column, self.rows.descending,
+                                 ascii_only=self.ascii_only)
+            return self._strip(cells, layout, base + self.get_component_rich_style("overview--header"),
+                               spill=True)
+        plan = self._totals_plan()
+        first_total = height - len(plan)
+        if y >= first_total:
+            offset = y - first_total
+            if len(self._totals_cells) != len(plan):
+                self._totals_cells = [self._total_cells(label, totals, layout) for label, totals in plan]
+            component = "overview--total-all" if offset == len(plan) - 1 else "overview--totals"
+            return self._strip(self._totals_cells[offset], layout,
+                               base + self.get_component_rich_style(component))
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self._order):
+            return Strip.blank(self.size.width, base)
+        key = self._order[index]
+        cells = self._cells.get(key)
+        if cells is None:
+            cells = self._cells[key] = self._row_cells(key)
+            self._prune()
+        if key == self._cursor:
+            cursor = self.get_component_rich_style("overview--cursor")
+            return self._strip(cells, layout, base + cursor, over=cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._strip(cells, layout, base)
+        return strip
+
+    def _prune(self) -> None:
+        """Keep the rendered rows to a few screenfuls (memory stays flat at any fleet size)."""
+        limit = max(64, CACHE_SCREENS * max(1, self._body_height()))
+        if len(self._cells) <= limit:
+            return
+        top, bottom = self._visible()
+        keep = set(self._order[top:bottom])
+        for key in [k for k in self._cells if k not in keep][: len(self._cells) - limit // 2]:
+            self._cells.pop(key, None)
+            self._strips.pop(key, None)
+
+    def on_focus(self) -> None:
+        self._refresh_cursor_line()
+
+    def on_blur(self) -> None:
+        self._refresh_cursor_line()
+
+    # ----- sorting ------------------------------------------------------------------------
     def cycle_sort(self) -> str:
-        """Next sort mode (out rate → in rate → name); returns its name."""
-        index = SORT_MODES.index(self.sort_mode)
-        self.sort_mode = SORT_MODES[(index + 1) % len(SORT_MODES)]
-        self._update_header()
-        self.apply_sort()
-        return self.sort_mode
+        """Sort by the next column (out rate → in rate → period out → ...); returns its key."""
+        column = self.rows.cycle_sort()
+        self._after_sort()
+        return column
 
-    def _update_header(self) -> None:
-        labels = {"out": "out", "in": "in", "name": "name"}
-        arrow = "▼" if not self.ascii_only else "v"
-        for column_key in self._visible:
-            label = LABELS[column_key]
-            if column_key in labels:
-                wanted = f"{label} {arrow}" if column_key == self.sort_mode else label
-                column = self.columns.get(column_key)  # type: ignore[call-overload]
-                if column is not None and column.label.plain != wanted:
-                    column.label = Text(wanted)
-                    self._require_update_dimensions = True
-                    self.refresh()
+    def sort_by(self, column: str) -> None:
+        """Sort by ``column`` (again: the other way round)."""
+        self.rows.sort_by(column)
+        self._after_sort()
+
+    @property
+    def sort_mode(self) -> str:
+        return self.rows.sort_column
+
+    @sort_mode.setter
+    def sort_mode(self, column: str) -> None:
+        self.rows.sort_column = column
+        self.rows.descending = column not in ("name", "account")
 
     def _schedule_sort(self) -> None:
         """A re-sort soon, but not within SORT_INTERVAL_S of the last nor while navigating."""
@@ -430,86 +441,91 @@ class OverviewTable(DataTable[Text]):
         self.apply_sort()
 
     def apply_sort(self) -> None:
-        """Sort now, but only if the order actually changes; repaint only the rows that moved.
-
-        The highlighted resource keeps the cursor and, where the scroll range allows, the same
-        line on screen.
-        """
-        self._flush_pending()
+        """Sort now; repaint only if the order changed. The highlighted resource keeps the
+        cursor and, where the scroll range allows, its line on screen."""
         self._last_sort_at = monotonic()
-        wanted = sorted(self._cells, key=lambda row: self._sort_value(key_of(row)))
-        for row in wanted:
-            self._sort_values[row] = self._sort_value(key_of(row))
-        if wanted == self._order:
+        screen_line = self._cursor_screen_line()
+        if not self.rows.resort() and self._order == self.rows.ordered():
             return
-        if self.follow_top:
-            old = self._order
-            self._order = wanted
-            if not self._reorder(wanted, old):
-                self.sort("name", key=lambda name_cell: self._sort_value(name_cell.row_key))
-            self.move_cursor(row=0, animate=False)
+        self._after_sort(screen_line)
+
+    def _after_sort(self, screen_line: int | None = None) -> None:
+        if screen_line is None:
+            screen_line = self._cursor_screen_line()
+        self._order = self.rows.ordered()
+        self._index = None
+        self._strips.clear()
+        if self.follow_top or self._cursor is None:
+            self._set_cursor(0 if self._order else None)
             self.scroll_to(y=0, animate=False, immediate=True)
-            return
-        highlighted = self.highlighted_key()
-        screen_line = self.cursor_row - round(self.scroll_y)
-        old = self._order
-        self._order = wanted
-        if not self._reorder(wanted, old):
-            self.sort("name", key=lambda name_cell: self._sort_value(name_cell.row_key))
-        if highlighted is None:
-            return
-        index = self._row_locations.get(RowKey(row_key(highlighted)))
-        if index is None:
-            return
-        header = self.header_height if self.show_header else 0
-        visible_rows = self.scrollable_content_region.height - header
-        if self.display and visible_rows > 0 and 0 <= screen_line < visible_rows:
-            top = max(0, min(index - screen_line, self.row_count - visible_rows))
-            if top != round(self.scroll_y):
+        else:
+            index = self._position(self._cursor)
+            if index is None:
+                self._set_cursor(0 if self._order else None)
+            elif screen_line is not None and 0 <= screen_line < self._body_height():
+                top = max(0, min(index - screen_line, len(self._order) - self._body_height()))
                 self.scroll_to(y=top, animate=False, immediate=True)
-        self.move_cursor(row=index, animate=False)
+        self.refresh()
 
-    def _reorder(self, wanted: list[str], old: list[str]) -> bool:
-        """Put rows in ``wanted`` order, repainting the visible lines that changed.
+    def _cursor_screen_line(self) -> int | None:
+        index = self._position(self._cursor) if self._cursor is not None else None
+        return None if index is None else index - round(self.scroll_y)
 
-        DataTable.sort repaints the whole table; this sets the same row map and refreshes only
-        the rows whose resource moved. False when Textual's internals differ (use sort()).
-        """
-        try:
-            from textual._two_way_dict import TwoWayDict
-        except ImportError:  # pragma: no cover - a Textual without it: the public sort
-            return False
-        if set(self._row_locations) != {RowKey(row) for row in wanted}:
-            return False
-        self._row_locations = TwoWayDict({RowKey(row): index for index, row in enumerate(wanted)})
-        self._update_count += 1
-        top, bottom = self._visible_rows()
-        self._refresh_rows(
-            index for index in range(top, min(len(wanted), bottom))
-            if index >= len(old) or old[index] != wanted[index]
-        )
-        return True
-
-    # ----- cursor ---------------------------------------------------------------------------
+    # ----- the cursor ---------------------------------------------------------------------
     def highlighted_key(self) -> Key | None:
-        if not self.row_count:
-            return None
-        try:
-            row = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - cursor outside the table after a clear
-            return None
-        return key_of(row.value) if row.value else None
+        return self._cursor if self._cursor is not None and self._order else None
+
+    @property
+    def cursor_row(self) -> int:
+        index = self._position(self._cursor) if self._cursor is not None else None
+        return 0 if index is None else index
 
     def highlight(self, key: Key) -> bool:
-        row = row_key(key)
-        if row in self._pending_rows:
-            self._flush_pending()
-        try:
-            index = self.get_row_index(row)
-        except Exception:  # noqa: BLE001 - row not shown (filtered out)
+        """Put the cursor on ``key``; False when it is not shown (filtered out)."""
+        index = self._position(key)
+        if index is None:
             return False
-        self.move_cursor(row=index, animate=False)
+        self._set_cursor(index)
         return True
+
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        if self._order:
+            self._set_cursor(max(0, min(row, len(self._order) - 1)))
+
+    def _set_cursor(self, index: int | None) -> None:
+        old = self._cursor
+        self._cursor = None if index is None or not self._order else self._order[index]
+        if index is not None and self._order:
+            self._scroll_into_view(index)
+        if old != self._cursor:
+            self._refresh_key_line(old)
+            self._refresh_key_line(self._cursor)
+            self._announce()
+
+    def _announce(self) -> None:
+        if self._cursor is not None:
+            self.post_message(self.Highlighted(self._cursor).set_sender(self))
+
+    def _scroll_into_view(self, index: int) -> None:
+        body = self._body_height()
+        top = round(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif body > 0 and index >= top + body:
+            self.scroll_to(y=index - body + 1, animate=False, immediate=True)
+
+    def _refresh_key_line(self, key: Key | None) -> None:
+        if key is None:
+            return
+        index = self._position(key)
+        if index is None:
+            return
+        y = 1 + index - round(self.scroll_y)
+        if 1 <= y <= self._body_height():
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _refresh_cursor_line(self) -> None:
+        self._refresh_key_line(self._cursor)
 
     # The user is navigating: hold automatic re-sorts so rows do not jump under the cursor, and
     # stop keeping the cursor on the top row (the busiest resource) as the order changes.
@@ -517,57 +533,63 @@ class OverviewTable(DataTable[Text]):
         self._nav_at = monotonic()
         self.follow_top = False
 
-    def on_click(self) -> None:
-        self.follow_top = False
+    def _step(self, delta: int) -> None:
+        self._navigated()
+        if self._order:
+            self._set_cursor(max(0, min(len(self._order) - 1, self.cursor_row + delta)))
 
     def action_cursor_down(self) -> None:
-        self._navigated()
-        super().action_cursor_down()
+        self._step(1)
 
     def action_cursor_up(self) -> None:
-        self._navigated()
-        super().action_cursor_up()
+        self._step(-1)
 
     def action_page_down(self) -> None:
-        self._navigated()
-        super().action_page_down()
+        self._step(max(1, self._body_height() - 1))
 
     def action_page_up(self) -> None:
-        self._navigated()
-        super().action_page_up()
+        self._step(-max(1, self._body_height() - 1))
 
     def action_scroll_top(self) -> None:
-        self._navigated()
-        super().action_scroll_top()
+        self._step(-len(self._order))
 
     def action_scroll_bottom(self) -> None:
-        self._navigated()
-        super().action_scroll_bottom()
+        self._step(len(self._order))
+
+    def action_open(self) -> None:
+        if self._cursor is not None:
+            self.post_message(self.Selected(self._cursor).set_sender(self))
+
+    def on_click(self, event: events.Click) -> None:
+        """A header label sorts by its column (again: reversed); a row click moves the cursor,
+        a click on the highlighted row opens it."""
+        if event.y == 0:
+            column = self._current_layout().column_at(event.x)
+            if column is not None:
+                self.sort_by(column)
+            return
+        self.follow_top = False
+        index = round(self.scroll_y) + event.y - 1
+        if event.y > self._body_height() or not 0 <= index < len(self._order):
+            return
+        if self._order[index] == self._cursor:
+            self.action_open()
+        else:
+            self._navigated()
+            self._set_cursor(index)
 
 
-class KeyedText(Text):
-    """A name cell that remembers its resource key (DataTable.sort sees only cell values)."""
+def _sum_totals(parts: list[Totals]) -> Totals:
+    """Several accounts' totals as one line (None where none of them knows the figure)."""
 
-    def __init__(self, text: str, key: Key) -> None:
-        super().__init__(text)
-        self.row_key = key
+    def total(values: list[Any]) -> Any:
+        known = [v for v in values if v is not None]
+        return sum(known) if known else None
 
-
-def _signature(text: Text) -> str:
-    return text.plain + "\x00" + repr(text.spans) + repr(text.style)
-
-
-def projected_cell(figures: Any) -> Text:
-    """The overview's estimate: overage cost when there will be one, else % of the allowance.
-
-    Without an allowance (Altostrat) it is the projected outbound volume, marked ``~``.
-    """
-    if figures is None or figures.projected_out_bytes is None:
-        return Text("-", justify="right", style="dim")
-    cost = figures.projected_overage_cost
-    if cost is not None and cost > 0:
-        return Text(format_money(cost), justify="right", style="bold red")
-    pct = figures.projected_pct
-    if pct is not None:
-        return Text(f"{pct:.0f}%", justify="right", style="yellow" if pct >= 80 else "")
-    return Text("~" + format_bytes(figures.projected_out_bytes), justify="right", style="dim")
+    return Totals(
+        label="more", rows=sum(t.rows for t in parts), in_bps=total([t.in_bps for t in parts]),
+        out_bps=total([t.out_bps for t in parts]),
+        period_in_bytes=total([t.period_in_bytes for t in parts]),
+        period_out_bytes=total([t.period_out_bytes for t in parts]),
+        overage_usd=total([t.overage_usd for t in parts]), priced=sum(t.priced for t in parts),
+    )

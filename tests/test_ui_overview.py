@@ -1,0 +1,269 @@
+"""The overview and the sidebar as a user drives them: sort keys, header clicks, the name filter,
+totals, data ages, and that neither view builds anything per resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bwtui.session.rows import SORT_CYCLE
+from ui_support import fake_app, named_script, screen_text, settle
+
+SIZE = (120, 32)
+
+
+def overview_names(app: Any) -> list[str]:
+    return [app.store.states[key].resource.name for key in app.overview.ordered_keys]
+
+
+def header_line(app: Any) -> str:
+    return screen_text(app).splitlines()[1]
+
+
+async def open_overview(pilot: Any, app: Any) -> None:
+    await settle(pilot, app)
+    if app.view_mode != "overview":
+        await pilot.press("o")
+    app.overview.apply_sort()
+    await pilot.pause()
+
+
+# ----- sorting ----------------------------------------------------------------------------
+async def test_s_steps_the_sort_through_every_column_and_the_header_shows_which() -> None:
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        assert "▼ out" in header_line(app)
+        outs = [app.store.rates(k)[1] for k in app.overview.ordered_keys]
+        assert outs == sorted(outs, reverse=True)
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.session.rows.sort_column == "in" and "▼ in" in header_line(app)
+        ins = [app.store.rates(k)[0] for k in app.overview.ordered_keys]
+        assert ins == sorted(ins, reverse=True)
+        await pilot.press("s")
+        await pilot.pause()
+        assert "▼period out" in header_line(app)
+        periods = [app.store.states[k].usage.period_out_bytes for k in app.overview.ordered_keys]
+        assert periods == sorted(periods, reverse=True)
+        for _ in range(SORT_CYCLE.index("name") - 2):
+            await pilot.press("s")
+        await pilot.pause()
+        assert "name ▲" in header_line(app)
+        assert overview_names(app) == sorted(overview_names(app), key=str.casefold)
+
+
+async def test_a_header_click_sorts_by_that_column_and_a_second_click_reverses_it() -> None:
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        x = app.overview.column_x("period_out")
+        await pilot.click("#overview", offset=(x + 2, 0))
+        await pilot.pause()
+        periods = [app.store.states[k].usage.period_out_bytes for k in app.overview.ordered_keys]
+        assert periods == sorted(periods, reverse=True) and "▼period out" in header_line(app)
+        await pilot.click("#overview", offset=(x + 2, 0))
+        await pilot.pause()
+        periods = [app.store.states[k].usage.period_out_bytes for k in app.overview.ordered_keys]
+        assert periods == sorted(periods) and "▲period out" in header_line(app)
+        await pilot.click("#overview", offset=(app.overview.column_x("name"), 0))
+        await pilot.pause()
+        assert overview_names(app) == sorted(overview_names(app), key=str.casefold)
+        # the top row is the first name, on screen too
+        assert overview_names(app)[0] in screen_text(app).splitlines()[2]
+
+
+async def test_rows_that_cannot_be_priced_sort_after_the_priced_ones() -> None:
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        await pilot.click("#overview", offset=(app.overview.column_x("overage") + 2, 0))
+        await pilot.pause()
+        providers = [key[0] for key in app.overview.ordered_keys]
+        assert providers == ["hv-prod"] * 8 + ["vpn"] * 4  # Altostrat has no price: last
+
+
+# ----- columns and totals -----------------------------------------------------------------
+async def test_share_of_allowance_and_overage_cost_are_separate_columns() -> None:
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        header = header_line(app)
+        assert "proj %" in header and "overage $" in header
+        assert header.index(" in") < header.index("out")  # in, then out
+        assert header.index("period in") < header.index("period out")
+        row = next(line for line in screen_text(app).splitlines() if "vpn-01" in line)
+        assert "%" not in row and "$" not in row  # no allowance, no price: dashes, not guesses
+
+
+async def test_totals_per_account_and_overall_sit_under_the_rows() -> None:
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        lines = screen_text(app).splitlines()
+        footer_at = next(i for i, line in enumerate(lines) if line.strip().startswith("q Quit"))
+        totals = lines[footer_at - 3:footer_at]
+        assert "hv-prod (8)" in totals[0] and "vpn (4)" in totals[1] and "all (12)" in totals[2]
+        accounts, overall = app.session.rows.totals()
+        from bwtui.session.format import format_bytes, format_rate
+        assert format_rate(overall.out_bps) in totals[2]
+        assert format_bytes(overall.period_out_bytes) in totals[2]
+        assert "$" in totals[0] and "$" in totals[2]  # hv-prod is priced
+        assert "$" not in totals[1]
+
+
+async def test_totals_follow_the_filter() -> None:
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        await pilot.press("slash", "c", "a", "c", "h", "e", "enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "shown (2)" in text and "hv-prod (2)" not in text  # one account: one line
+        assert "vpn (" not in text
+
+
+async def test_an_old_figure_shows_its_age_and_a_fresh_one_does_not() -> None:
+    app = fake_app(named_script(stale={"edge-1": 1260}))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        rows = {line.split()[1]: line for line in screen_text(app).splitlines()[2:14]
+                if len(line.split()) > 1}
+        assert rows["edge-1"].rstrip().endswith("$0.00  21m  hv-prod")
+        assert rows["edge-2"].rstrip().endswith("$0.00       hv-prod")
+
+
+async def test_wide_terminals_give_names_the_room() -> None:
+    long_names = ["a-very-long-resource-name-that-goes-on-for-ever-" + str(i) for i in range(8)]
+    app = fake_app(named_script(names=long_names))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await open_overview(pilot, app)
+        assert long_names[0] in screen_text(app)  # 49 characters, whole
+    app = fake_app(named_script(names=long_names))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_overview(pilot, app)
+        assert long_names[0] not in screen_text(app)
+
+
+# ----- the filter -------------------------------------------------------------------------
+async def test_filter_shows_in_the_header_and_backspace_esc_and_an_empty_box_undo_it() -> None:
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        await pilot.press("slash", "p", "r", "i", "m")
+        await pilot.pause()
+        assert "filter: prim · 1 of 12" in screen_text(app).splitlines()[0]
+        assert overview_names(app) == ["prim-db"]
+        await pilot.press("backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert "filter: p · 5 of 12" in screen_text(app)
+        assert sorted(overview_names(app)) == ["prim-db", "vpn-01", "vpn-02", "vpn-03", "vpn-04"]
+        await pilot.press("escape")  # in the box: clears and closes
+        await pilot.pause()
+        assert "filter:" not in screen_text(app) and len(overview_names(app)) == 12
+        assert app.focused is app.overview
+        await pilot.press("slash", "e", "d", "g", "e", "enter")
+        await pilot.pause()
+        assert "filter: edge · 2 of 12" in screen_text(app) and app.focused is app.overview
+        await pilot.press("escape")  # in the view: clears
+        await pilot.pause()
+        assert "filter:" not in screen_text(app) and len(overview_names(app)) == 12
+        await pilot.press("slash", "w", "e", "b", "enter")
+        await pilot.pause()
+        assert len(overview_names(app)) == 3
+        await pilot.press("slash", "backspace", "enter")  # the box opens selected: empty clears
+        await pilot.pause()
+        assert "filter:" not in screen_text(app) and len(overview_names(app)) == 12
+
+
+async def test_slash_then_enter_keeps_the_filter() -> None:
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        await pilot.press("slash", "w", "e", "b", "enter", "slash", "enter")
+        await pilot.pause()
+        assert "filter: web · 3 of 12" in screen_text(app)
+
+
+async def test_enter_opens_the_highlighted_filtered_row_in_the_overview() -> None:
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        await pilot.press("slash", "c", "a", "c", "h", "e", "enter")
+        await pilot.pause()
+        assert app.overview.highlighted_key() == app.overview.ordered_keys[0]
+        await pilot.press("j")
+        await pilot.pause()
+        wanted = app.overview.ordered_keys[1]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.view_mode == "detail" and app.selected == wanted
+        name = app.store.states[wanted].resource.name
+        assert f"{name}  hivelocity" in screen_text(app)
+
+
+async def test_in_the_sidebar_the_selection_and_detail_follow_the_filter() -> None:
+    app = fake_app(named_script(services=4, instances=2), accounts=(("hv-prod", "hivelocity"), ("vpn", "altostrat")))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.view_mode == "detail" and app.selected[1] == "1000"
+        await pilot.press("slash", "e", "d", "g", "e")
+        await pilot.pause()
+        # prim-db (selected) is filtered out: the first match is selected and shown
+        assert app.selected == ("hv-prod", "1001")
+        assert "edge-1  hivelocity" in screen_text(app)
+        await pilot.press("enter", "j")
+        await pilot.pause()
+        assert app.selected == ("hv-prod", "1002")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == ("hv-prod", "1002") and "edge-2  hivelocity" in screen_text(app)
+        await pilot.press("slash", "z", "z", "z")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "filter: zzz · 0 of 6" in text
+        assert "edge-2  hivelocity" not in text  # the detail never shows a hidden resource
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "filter:" not in screen_text(app)
+
+
+async def test_enter_on_a_sidebar_resource_opens_it_and_on_an_account_folds_it() -> None:
+    app = fake_app(named_script(services=4, instances=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("o")  # to the overview and back: enter in the sidebar opens
+        await pilot.press("o")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.view_mode == "detail" and app.selected == ("hv-prod", "1001")
+        app.tree.select_data(("account", "hv-prod"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.tree.line_count == 2 + 2  # two accounts, hv-prod folded
+        assert "edge-1" not in screen_text(app).split("▕")[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.tree.line_count == 2 + 6
+
+
+# ----- fleet size -------------------------------------------------------------------------
+async def test_five_thousand_resources_mount_without_a_widget_per_resource() -> None:
+    small = fake_app(named_script(services=8, instances=4))
+    async with small.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, small)
+        small_widgets = len(list(small.screen.walk_children()))
+    names = [f"node-{i:05d}" for i in range(5000)]
+    big = fake_app(named_script(services=5000, instances=4, names=names))
+    async with big.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, big)
+        assert big.overview.row_count == 5004
+        assert big.tree.line_count == 5004 + 2
+        assert len(list(big.screen.walk_children())) == small_widgets
+        assert len(big.overview._cells) <= 3 * 32  # rendered rows kept: a few screenfuls
+        await pilot.press("slash", "0", "4", "2", "enter")
+        await pilot.pause()
+        assert big.overview.row_count == sum("042" in name for name in names)
+        assert len(list(big.screen.walk_children())) == small_widgets
+        await pilot.press("escape", "end")
+        await pilot.pause()
+        assert big.overview.highlighted_key() == big.overview.ordered_keys[-1]
