@@ -7,6 +7,7 @@ Nothing here knows HTTP or Textual. Units are in the names: ``_bps`` is bits per
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -222,7 +223,8 @@ class ResourceState:
     error: ProviderError | None = None
     updated_at: float | None = None
     stale: bool = False
-    history: tuple[Sample, ...] = field(default_factory=tuple)
+    # Oldest first; the poller sends a compact bwtui.samples.SampleRun, tests may pass a tuple.
+    history: Sequence[Sample] = field(default_factory=tuple)
     extra_warnings: tuple[DataWarning, ...] = ()
 
     @property

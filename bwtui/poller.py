@@ -95,7 +95,9 @@ class PollerTuning:
     backoff_cap_s: float = 900.0
     recent_ok_s: float = 3600.0  # succeeded this recently: back off at most one interval
     max_hold_s: float = 900.0  # longest wait a 429 for one resource imposes on it
-    history_len: int = 576  # two days of 5-minute points
+    # A day of 5-minute points: what views keep (session.store.HISTORY_LIMIT), so the poller and
+    # the views share one compact run per resource (bwtui.samples).
+    history_len: int = 288
     rate_limit_event_interval_s: float = 10.0
     budget_event_interval_s: float = 30.0
     ledger_heartbeat_s: float = 10.0  # sync with the host's ledger at least this often
@@ -551,7 +553,7 @@ class Poller:
         except Exception:
             log.exception("history seed failed for a resource of %s", slot.resource.account)
             return
-        slot.history.extend(samples)
+        slot.history = slot.history.extended(samples)
         if reading is not None:
             slot.tracker.baseline = reading
         latest = next((s for s in reversed(slot.history) if s.in_bps is not None or s.out_bps is not None), None)
@@ -907,7 +909,7 @@ class Poller:
         reading = Reading(as_of if as_of is not None else now, usage.period_in_bytes, usage.period_out_bytes)
         sample = slot.tracker.update(reading)
         if sample is not None:
-            slot.history.append(sample)
+            slot.history = slot.history.appended(sample)
             slot.in_bps, slot.out_bps, slot.rate_at = sample.in_bps, sample.out_bps, sample.t
 
     def _rate_limited(self, acct: Account, err: ProviderError, figures: RateLimit | None, now: float) -> float:

@@ -20,6 +20,7 @@ from bwtui.events import (
     SeriesUpdated,
 )
 from bwtui.model import ErrorKind, ProviderError, Reading
+from bwtui.samples import SampleRun
 from bwtui.poller import Poller, PollerTuning
 from bwtui.polling.backoff import Backoff
 from bwtui.model import Period
@@ -453,7 +454,7 @@ async def test_events_are_snapshots_emitted_on_change_and_history_is_bounded() -
     assert len(updates) <= len(client.times("series", "1000")) + len(client.times("usage", "1000")) + 1
     assert all(len(e.state.history) <= 100 for e in updates)
     assert updates[0].state.history != updates[-1].state.history  # earlier snapshots unchanged
-    assert isinstance(updates[-1].state.history, tuple)
+    assert isinstance(updates[-1].state.history, SampleRun)  # immutable, compact
     history = poller.states[("hv", "1000")].history
     assert [s.t for s in history] == sorted({s.t for s in history})  # ordered, no duplicates
     assert events.of(RateLimitUpdated)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bwtui.model import ProviderError, Resource, ResourceState, Sample, Series, Usage
 from bwtui.model import Period
 from bwtui.rates import RateTracker
+from bwtui.samples import SampleRun
 
 if TYPE_CHECKING:
     from bwtui.polling.account import Account
@@ -48,7 +48,8 @@ class Slot:
         self.resource = resource
         self.account = account
         self.jobs: dict[str, Job] = {}
-        self.history: deque[Sample] = deque(maxlen=history_len)
+        # Immutable and compact: the states sent out share it (see bwtui.samples).
+        self.history = SampleRun(maxlen=history_len)
         self.tracker = RateTracker()
         self.in_bps: float | None = None
         self.out_bps: float | None = None
@@ -118,12 +119,10 @@ class Slot:
         cutoff = samples[0].t
         if history:
             cutoff = max(cutoff, history[-1].t - refill_points * series.step_s)
-        while history and history[-1].t >= cutoff:
-            history.pop()
         start = len(samples)
         while start > 0 and samples[start - 1].t >= cutoff:
             start -= 1
-        history.extend(samples[start:])
+        self.history = history.before(cutoff).extended(samples[start:])
 
     def build_state(self) -> ResourceState:
         error = self.error
@@ -137,7 +136,7 @@ class Slot:
             error=error,
             updated_at=self.updated_at,
             stale=error is not None and has_data,
-            history=tuple(self.history),
+            history=self.history,
         )
 
     def state_signature(self) -> tuple[object, ...]:

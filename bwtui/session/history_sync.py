@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from bwtui.history import HistoryStore
 from bwtui.model import Period, Reading, Resource, ResourceState, Sample, Series
+from bwtui.samples import samples_after
 
 Key = tuple[str, str]
 # What the poller is primed with: a resource's stored samples and its last totals reading.
@@ -69,7 +70,7 @@ class HistoryBuffer:
         key = state.resource.key
         added = False
         written = self._written_t.get(key)
-        fresh = [s for s in state.history if written is None or s.t > written]
+        fresh = samples_after(state.history, written)  # oldest first: a search, not a walk
         if fresh:
             self._add_samples(key, fresh)
             added = True

@@ -112,7 +112,7 @@ class MonitorStore:
         key = state.resource.key
         previous = self.states.get(key)
         if len(state.history) > HISTORY_LIMIT:
-            state.history = tuple(state.history[-HISTORY_LIMIT:])
+            state.history = state.history[-HISTORY_LIMIT:]
         self.states[key] = state
         account = state.resource.account
         view = self.accounts.get(account)
