@@ -276,3 +276,24 @@ def test_filter_and_sort_on_five_thousand_rows_touch_plain_values_only() -> None
     rows.totals()
     assert calls == 0  # nothing changed: no figure is worked out again
     assert len(rows.ordered()) == 5000
+
+
+def test_totals_kept_row_by_row_match_a_fresh_count() -> None:
+    from bwtui.session.rows import ResourceRows
+
+    session = _session()
+    rows = session.rows
+    rows.totals()
+    for step in range(1, 6):
+        for seed, resource in enumerate(HV + VPN):
+            state = session.store.states[resource.key]
+            session.apply(ResourceUpdated(dataclasses.replace(
+                state, out_bps=(state.out_bps or 0) * (1 + step / 10), updated_at=T0 + step)))
+        rows.set_filter("e" if step % 2 else "")
+        fresh = ResourceRows(session.store, billing=session.billing)
+        fresh.set_filter(rows.filter_text)
+        got, want = rows.totals(), fresh.totals()
+        assert [t.label for t in got[0]] == [t.label for t in want[0]]
+        assert got[1].out_bps == pytest.approx(want[1].out_bps)
+        assert got[1].period_out_bytes == want[1].period_out_bytes
+        assert got[1].rows == want[1].rows

@@ -267,3 +267,24 @@ async def test_five_thousand_resources_mount_without_a_widget_per_resource() -> 
         await pilot.press("escape", "end")
         await pilot.pause()
         assert big.overview.highlighted_key() == big.overview.ordered_keys[-1]
+
+
+async def test_keys_typed_straight_after_slash_all_reach_the_filter() -> None:
+    """A fast typist (or a paste) sends '/' and the text in one go: no key may reach the view."""
+    from textual import events
+
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        for char in "/cache":
+            key = "slash" if char == "/" else char
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)  # all queued before any is handled
+        await pilot.pause()
+        await pilot.pause()
+        assert "filter: cache · 2 of 12" in screen_text(app)
+        assert app.view_mode == "overview"
+        await pilot.press("slash")  # in the box, '/' is text
+        await pilot.pause()
+        assert "filter: cache/ · 0 of 12" in screen_text(app)

@@ -16,6 +16,7 @@ from bwtui.session.rows import RowValues, Totals, data_age_s
 from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph
 from bwtui.session.store import Key, MonitorStore
 from bwtui.model import Period
+from bwtui.samples import out_values
 from bwtui.text import safe_text
 
 Cell = tuple[str, str]  # (text, Rich style; "" for the view's own)
@@ -191,7 +192,7 @@ def _trend(store: MonitorStore, key: Key, width: int, ascii_only: bool) -> str:
     state = store.states.get(key)
     outs: Sequence[float | None] = []
     if state is not None and state.history:
-        outs = [s.out_bps for s in state.history[-TREND_SPAN:]]
+        outs = out_values(state.history[-TREND_SPAN:])
     else:
         series = store.series.get((key, Period.DAY))
         if series is not None:

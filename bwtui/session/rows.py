@@ -7,9 +7,10 @@ resources in config order (:meth:`ResourceRows.groups`), the overview reads them
 Cost does not grow with what a key press touches: each resource's figures (what it is sorted and
 summed by) are worked out once after it changes (:meth:`ResourceRows.touch` only marks it), so a
 filter character, a sort or ``Esc`` is a pass over plain tuples, never a call into the store or
-the billing code per row. Narrowing a filter keeps the current order (no sort at all); the order
-only changes when a view asks for it (:meth:`ResourceRows.resort`), so rows never jump by
-themselves. No Textual.
+the billing code per row. Every resource keeps its place in one ranking (all of them, in sort
+order as last sorted); the shown rows are the ranking with the filter applied, so typing,
+backspace and ``Esc`` never sort. The ranking only changes when a view asks for it
+(:meth:`ResourceRows.resort`), so rows never jump by themselves. No Textual.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from bwtui.billing import BillingFigures
 from bwtui.model import ResourceState
-from bwtui.session.status import worst
+from bwtui.samples import out_values
 from bwtui.session.store import Key, MonitorStore
 
 STALE_STEPS = 1.5  # data older than this many of its provider's steps shows its age
@@ -121,12 +122,17 @@ class ResourceRows:
         self._all: list[Key] = []  # every resource, config order
         self._position: dict[Key, int] = {}
         self._shown: list[Key] = []  # the filtered rows, config order
-        self._order: list[Key] = []  # the filtered rows, sort order as last sorted
+        self._ranked: list[Key] = []  # every resource, sort order as last sorted (new: last)
+        self._order: list[Key] = []  # the filtered rows in ranking order
         self._needle = ""
         self.filter_text = ""
         self.sort_column = "out"
         self.descending = True
-        self.order_stale = False  # a shown row's sort figure changed since the last sort
+        self.order_stale = False  # a row's sort figure changed (or rows came) since the last sort
+        self._shown_set: set[Key] = set()
+        # Per account, the shown rows' sums (see _add): kept up to date as rows change, worked
+        # out again only when the shown rows change; None: to be worked out.
+        self._sums: dict[str, list[float]] | None = None
         self._totals: tuple[list[Totals], Totals] | None = None
         self.sync()
 
@@ -144,15 +150,22 @@ class ResourceRows:
             del self._values[key]
         self._dirty -= gone
         self._dirty.update(key for key in keys if key not in self._values)
-        shown = self._matching(keys)
-        present = set(self._order)
-        wanted = set(shown)
-        self._order = [key for key in self._order if key in wanted]
-        new = [key for key in shown if key not in present]
+        position = self._position
+        ranked = [key for key in self._ranked if key in position]
+        known = set(ranked)
+        new = [key for key in keys if key not in known]
         if new:
-            self._order.extend(new)
+            ranked.extend(new)
             self.order_stale = True
+        self._ranked = ranked
+        self._set_shown(self._matching(keys))
+
+    def _set_shown(self, shown: list[Key]) -> None:
         self._shown = shown
+        self._shown_set = shown_set = set(shown)
+        self._order = [key for key in self._ranked if key in shown_set] if self._needle else list(
+            self._ranked)
+        self._sums = None
         self._totals = None
 
     def touch(self, keys: Iterable[Key]) -> None:
@@ -161,7 +174,6 @@ class ResourceRows:
         if any(key not in self._position and key[0] in self._store.accounts for key in keys):
             self.sync()  # a resource its account's listing did not name (the store adds it)
         self._dirty.update(key for key in keys if key in self._position)
-        self._totals = None
 
     def touch_all(self) -> None:
         """Everything changed (pause, a new hour for the projections)."""
@@ -180,14 +192,22 @@ class ResourceRows:
             return
         dirty, self._dirty = self._dirty, set()
         sort_key = self._sort_key()
-        shown = set(self._order) if len(dirty) > 8 else None
+        shown = self._shown_set
+        sums = self._sums
         for key in dirty:
             old = self._values.get(key)
             new = self._compute(key)
             self._values[key] = new
-            if (not self.order_stale and old is not None and sort_key(old) != sort_key(new)
-                    and (key in shown if shown is not None else key in self._order)):
+            if not self.order_stale and old is not None and sort_key(old) != sort_key(new):
                 self.order_stale = True
+            if key not in shown:
+                continue
+            if sums is not None and old != new:
+                acc = sums.setdefault(key[0], [0.0] * _SLOTS)
+                if old is not None:
+                    _add(acc, old, -1)
+                _add(acc, new, 1)
+                self._totals = None
 
     def _compute(self, key: Key) -> RowValues:
         store = self._store
@@ -197,7 +217,7 @@ class ResourceRows:
             return RowValues(key[1].casefold(), key[0], _SEVERITY.get(status, 0), None, None, None,
                              None, None, None, None, None, None)
         in_bps, out_bps = store.rates(key)
-        outs = [s.out_bps for s in state.history if s.out_bps is not None]
+        outs = [v for v in out_values(state.history) if v is not None]
         usage = state.usage
         figures = self._billing(state) if usage is not None else None
         provider = state.resource.provider
@@ -224,8 +244,8 @@ class ResourceRows:
     def set_filter(self, text: str) -> bool:
         """Show only resources whose name contains ``text`` (any case); "" shows all.
 
-        Returns whether the shown rows changed. A longer needle narrows the current rows in
-        their current order; a shorter one sorts the rows that come back in.
+        Returns whether the shown rows changed. Rows keep their place in the ranking: no sort
+        (a longer needle only looks at the rows shown now).
         """
         self.filter_text = text
         needle = text.strip().casefold()
@@ -235,15 +255,8 @@ class ResourceRows:
         self._needle = needle
         self._refresh_values()
         before = len(self._shown)
-        if narrowing:
-            self._shown = self._matching(self._shown)
-            keep = set(self._shown)
-            self._order = [key for key in self._order if key in keep]
-        else:
-            self._shown = self._matching(self._all)
-            self._sort()
-        self._totals = None
-        return narrowing is False or len(self._shown) != before
+        self._set_shown(self._matching(self._shown if narrowing else self._all))
+        return not narrowing or len(self._shown) != before
 
     def _matching(self, keys: list[Key]) -> list[Key]:
         needle = self._needle
@@ -311,10 +324,13 @@ class ResourceRows:
             "name", "account") else f"{word}, {'Z-A' if self.descending else 'A-Z'}"
 
     def resort(self) -> bool:
-        """Sort the shown rows now; returns whether their order changed."""
+        """Rank every resource now; returns whether the shown rows' order changed."""
         self._refresh_values()
         before = self._order
         self._sort()
+        shown = self._shown_set
+        self._order = [key for key in self._ranked if key in shown] if self._needle else list(
+            self._ranked)
         self.order_stale = False
         return self._order != before
 
@@ -322,7 +338,7 @@ class ResourceRows:
         self._refresh_values()
         values = self._values
         compute = self._compute
-        for key in self._shown:
+        for key in self._all:
             if key not in values:
                 values[key] = compute(key)
         position = self._position
@@ -332,7 +348,7 @@ class ResourceRows:
                 found = values[key]
                 return ((found.account, found.name, position[key]) if column == "account"
                         else (found.name, found.account, position[key]))
-            self._order = sorted(self._shown, key=text_key, reverse=self.descending)
+            self._ranked = sorted(self._all, key=text_key, reverse=self.descending)
             return
         pick = _NUMBER[column]
         sign = -1.0 if self.descending else 1.0
@@ -342,7 +358,7 @@ class ResourceRows:
             value = pick(found)
             return (value is None, 0.0 if value is None else sign * value, found.name, position[key])
 
-        self._order = sorted(self._shown, key=number_key)
+        self._ranked = sorted(self._all, key=number_key)
 
     def _sort_key(self) -> Callable[[RowValues], object]:
         column = self.sort_column
@@ -378,45 +394,68 @@ class ResourceRows:
         return self._shown[0] if self._shown else None
 
     def is_shown(self, key: Key) -> bool:
-        return key in self._position and (not self._needle or self._name(key).find(self._needle) >= 0)
+        return key in self._shown_set
 
     # ----- totals -------------------------------------------------------------------------
     def totals(self) -> tuple[list[Totals], Totals]:
-        """Totals of the shown rows per account (config order) and overall."""
+        """Totals of the shown rows per account (config order) and overall.
+
+        The same object until something in it changes (a view may compare by identity). Kept
+        up to date row by row; a full pass only after the shown rows changed.
+        """
         self._refresh_values()
         if self._totals is not None:
             return self._totals
-        # per account: rows, then (sum, how many rows had it) for in, out, period in, period
-        # out and overage
-        sums: dict[str, list[float]] = {}
-        for key in self._shown:
-            found = self._values.get(key)
-            if found is None:
-                found = self._values[key] = self._compute(key)
-            acc = sums.get(key[0])
-            if acc is None:
-                acc = sums[key[0]] = [0.0] * 11
-            acc[0] += 1
-            for slot, value in ((1, found.in_bps), (3, found.out_bps), (5, found.period_in_bytes),
-                                (7, found.period_out_bytes), (9, found.overage_usd)):
-                if value is not None:
-                    acc[slot] += value
-                    acc[slot + 1] += 1
-        accounts = [_totals(name, sums[name]) for name in self._store.accounts if name in sums]
-        overall = [0.0] * 11
-        for acc in sums.values():
+        if self._sums is None:
+            sums: dict[str, list[float]] = {}
+            values = self._values
+            for key in self._shown:
+                found = values.get(key)
+                if found is None:
+                    found = values[key] = self._compute(key)
+                acc = sums.get(key[0])
+                if acc is None:
+                    acc = sums[key[0]] = [0.0] * _SLOTS
+                _add(acc, found, 1)
+            self._sums = sums
+        accounts = [_totals(name, self._sums[name]) for name in self._store.accounts
+                    if name in self._sums and self._sums[name][0] > 0]
+        overall = [0.0] * _SLOTS
+        for acc in self._sums.values():
             for index, value in enumerate(acc):
                 overall[index] += value
         self._totals = (accounts, _totals("all", overall))
         return self._totals
 
-    def account_statuses(self) -> dict[str, str]:
-        """The worst status of each account's shown rows (for a totals line's glyph)."""
-        out: dict[str, list[str]] = {}
-        names = {rank: status for status, rank in _SEVERITY.items()}
-        for key in self._shown:
-            out.setdefault(key[0], []).append(names[self.values(key).severity])
-        return {name: worst(statuses) for name, statuses in out.items()}
+
+# A totals accumulator: rows, then (sum, how many rows had it) for in, out, period in, period
+# out and overage.
+_SLOTS = 11
+
+
+def _add(acc: list[float], found: RowValues, sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) one row's figures (unrolled: it runs per row)."""
+    acc[0] += sign
+    value: float | None = found.in_bps
+    if value is not None:
+        acc[1] += sign * value
+        acc[2] += sign
+    value = found.out_bps
+    if value is not None:
+        acc[3] += sign * value
+        acc[4] += sign
+    count = found.period_in_bytes
+    if count is not None:
+        acc[5] += sign * count
+        acc[6] += sign
+    count = found.period_out_bytes
+    if count is not None:
+        acc[7] += sign * count
+        acc[8] += sign
+    value = found.overage_usd
+    if value is not None:
+        acc[9] += sign * value
+        acc[10] += sign
 
 
 def _totals(label: str, acc: list[float]) -> Totals:

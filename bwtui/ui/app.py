@@ -26,7 +26,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from bwtui.clock import Clock, RealClock
@@ -94,7 +94,8 @@ class BwtuiApp(App[int]):
         Binding("1", "period('day')", "Day", id="period-day"),
         Binding("2", "period('week')", "Week", id="period-week"),
         Binding("3", "period('month')", "Period", id="period-month"),
-        Binding("slash", "filter", "Filter", id="filter"),
+        # priority: handled as the key arrives, so text typed straight after it reaches the box
+        Binding("slash", "filter", "Filter", id="filter", priority=True),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         *CHART_BINDINGS,
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
@@ -465,7 +466,12 @@ class BwtuiApp(App[int]):
         self.detail.chart.command(verb, arg)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return chart_keys_active(self, str(parameters[0])) if action == "chart" else True
+        """Chart keys where a chart is; '/' on the main screen only (in a text box it is text)."""
+        if action == "chart":
+            return chart_keys_active(self, str(parameters[0]))
+        if action == "filter":
+            return len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
+        return True
 
     @on(ChartPanel.PeriodWanted)
     def _period_wanted(self, message: ChartPanel.PeriodWanted) -> None:

@@ -94,7 +94,9 @@ class MonitorBody(Horizontal):
         box = self.query_one("#filter", Input)
         self.query_one("#sidebar").display = True
         box.display = True
-        box.focus()
+        # At once, not with focus() (a callback queued behind the keys already typed): text
+        # typed or pasted straight after '/' goes into the box, not to the view's bindings.
+        self.screen.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -344,7 +344,9 @@ class OverviewTable(ScrollView, can_focus=True):
             x = start + span
         if width > x:
             segments.append(Segment(" " * (width - x), base))
-        return Strip(segments, max(width, x)).crop(0, width)
+        elif x > width:  # narrower than its layout for a moment (a resize under way)
+            return Strip(segments, x).crop(0, width)
+        return Strip(segments, width)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._base = self.rich_style  # once a pass, not once a line
@@ -421,6 +423,7 @@ class OverviewTable(ScrollView, can_focus=True):
     def sort_mode(self, column: str) -> None:
         self.rows.sort_column = column
         self.rows.descending = column not in ("name", "account")
+        self.rows.order_stale = True
 
     def _schedule_sort(self) -> None:
         """A re-sort soon, but not within SORT_INTERVAL_S of the last nor while navigating."""
@@ -444,6 +447,8 @@ class OverviewTable(ScrollView, can_focus=True):
         """Sort now; repaint only if the order changed. The highlighted resource keeps the
         cursor and, where the scroll range allows, its line on screen."""
         self._last_sort_at = monotonic()
+        if not self.rows.order_stale and self._order == self.rows.ordered():
+            return  # already in order: nothing to sort (showing the overview costs no sort)
         screen_line = self._cursor_screen_line()
         if not self.rows.resort() and self._order == self.rows.ordered():
             return

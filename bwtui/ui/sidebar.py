@@ -93,7 +93,7 @@ class ResourceTree(ScrollView, can_focus=True):
         self.ascii_only = ascii_only
         self.bytes_mode = False
         self._lines: list[NodeData] = []
-        self._index: dict[NodeData, int] = {}
+        self._index_cache: dict[NodeData, int] | None = None
         self._folded: set[str] = set()
         self._last: set[NodeData] = set()  # each account's last resource line (└ guide)
         self._cursor: NodeData | None = None
@@ -102,6 +102,13 @@ class ResourceTree(ScrollView, can_focus=True):
         self._strips: dict[NodeData, Strip] = {}
         self._styles: dict[str, Style] = {}
         self._base: Style | None = None
+
+    @property
+    def _index(self) -> dict[NodeData, int]:
+        """Where each line is (worked out when first asked after a rebuild)."""
+        if self._index_cache is None:
+            self._index_cache = {data: index for index, data in enumerate(self._lines)}
+        return self._index_cache
 
     # ----- lines --------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -120,7 +127,7 @@ class ResourceTree(ScrollView, can_focus=True):
                 last.add(lines[-1])
         self._lines = lines
         self._last = last
-        self._index = {data: index for index, data in enumerate(lines)}
+        self._index_cache = None
         self._parts.clear()
         self._strips.clear()
         self.virtual_size = Size(self.scrollable_content_region.width or self.size.width, len(lines))
