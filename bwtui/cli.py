@@ -1,8 +1,10 @@
 """Command-line entry point: the monitor by default, sub-commands for scripts.
 
 Sub-command modules live in ``bwtui.commands`` and expose ``add_parser(subparsers)`` and
-``run(args) -> int``. They are import-light: nothing here imports Textual unless the monitor
-itself is started.
+``run(args) -> int``. Only the module of the command being run is imported (its full parser
+then registers itself); every other command is listed from :data:`SUBCOMMANDS` with its one-line
+help, so ``bwtui --help`` imports no command at all and ``bwtui status`` none but status's.
+Nothing here imports Textual unless the monitor itself is started.
 """
 
 from __future__ import annotations
@@ -14,11 +16,28 @@ import sys
 from collections.abc import Sequence
 
 from bwtui import __version__
-from bwtui.commands.common import add_collector_option, add_config_option
+from bwtui.commands.options import add_collector_option, add_config_option
 from bwtui.exits import EXIT_INTERRUPTED
 
-SUBCOMMANDS = ("status", "check", "export", "report", "image", "auth", "account", "locate", "simulate",
-               "providers", "serve", "web")
+# Every sub-command and the help line `bwtui --help` shows for it: the same words as the
+# module's own add_parser (tests/test_startup.py checks), kept here so listing them imports
+# nothing.
+SUBCOMMANDS: dict[str, str] = {
+    "status": "print every resource's rate and period totals once (table, --json, --csv)",
+    "check": "one monitoring-plugin line (Nagios/Icinga/Zabbix), exit 0/1/2/3",
+    "export": "write the stored history as CSV or JSON",
+    "report": "traffic per hour, day, month or billing period from the stored history",
+    "image": "save the provider's own bandwidth graph (Hivelocity) as a PNG",
+    "auth": "store, delete and check API tokens",
+    "account": "add, remove and list accounts in the config file",
+    "locate": "print which config file, state dir and token file are used",
+    "simulate": "serve the simulated Hivelocity and Altostrat APIs on loopback",
+    "providers": "list the installed providers (built-in and plug-ins) and their versions",
+    "serve": "run the collector: poll once for every viewer, serve /metrics and a feed",
+    "web": "serve the monitor to browsers as a read-only wall screen (needs `bwtui serve`)",
+}
+# Top-level options that take a value (the value is never the sub-command's name).
+_VALUED = ("--config", "--collector", "--demo-speed", "--demo-size", "--theme")
 DEMO_SPEED_MIN, DEMO_SPEED_MAX = 0.1, 3600.0
 
 
@@ -50,8 +69,22 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every sub-command registered."""
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` runs (None: the monitor, or something argparse will reject)."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in _VALUED:
+            skip = True
+        elif token == "--" or not token.startswith("-"):
+            return token if token in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
+    """The argument parser: ``command``'s full parser (``every``: all of them), the other
+    sub-commands as one-line entries."""
     parser = argparse.ArgumentParser(
         prog="bwtui",
         description="Terminal bandwidth monitor for Hivelocity servers and Altostrat VPN instances.",
@@ -85,15 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--ascii", action="store_true", default=None, help="draw graphs without braille/box glyphs"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
-        module = importlib.import_module(f"bwtui.commands.{name}")
-        module.add_parser(subparsers)
+    for name, help_text in SUBCOMMANDS.items():
+        if every or name == command:
+            importlib.import_module(f"bwtui.commands.{name}").add_parser(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_text)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run the chosen command; returns the exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(chosen_command(argv))
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     try:

@@ -14,28 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The shared options live in their own light module (so `bwtui --help` needs no config code);
+# commands keep importing them from here.
+from bwtui.commands.options import add_collector_option, add_config_option
 from bwtui.config import AccountConfig, Config, ConfigError
 from bwtui.exits import EXIT_USAGE, ConfigProblem
 
 if TYPE_CHECKING:
     from bwtui.oneshot import OneShot
-
-CONFIG_HELP = "config file (default: $BWTUI_CONFIG, else the user config dir's bwtui/config.toml)"
-
-
-def add_config_option(parser: argparse.ArgumentParser) -> None:
-    """``--config PATH`` on ``parser``; given at any level (``bwtui --config X auth status`` or
-    ``bwtui auth status --config X``), it is read back with :func:`config_arg`."""
-    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
-
-
-COLLECTOR_HELP = ("attach to this collector (`bwtui serve`'s URL), or 'off' to poll directly "
-                  "(default: the config's collector, else one found on this host)")
-
-
-def add_collector_option(parser: argparse.ArgumentParser) -> None:
-    """``--collector URL|off`` on ``parser`` (any level, like ``--config``)."""
-    parser.add_argument("--collector", metavar="URL", default=argparse.SUPPRESS, help=COLLECTOR_HELP)
 
 
 def collector_arg(args: argparse.Namespace) -> str | None:

@@ -12,6 +12,7 @@ import asyncio
 import email.utils
 import json
 import math
+import ssl
 from collections.abc import Callable, Generator, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -292,7 +293,8 @@ class HttpApi:
         self._rate_prefix = rate_prefix
         self._rate_reset = rate_reset
         self._owns_http = http is None
-        self._http = http if http is not None else build_async_client(self._timeout_s)
+        self._http = http if http is not None else build_async_client(
+            self._timeout_s, tls=self.base_url.startswith("https://"))
         self.rate_limit: RateLimit | None = None
 
     def __repr__(self) -> str:
@@ -431,12 +433,27 @@ class HttpApi:
         return bytes(body)
 
 
-def build_async_client(timeout_s: float) -> httpx.AsyncClient:
-    """The AsyncClient a provider client uses when none is injected."""
+_TLS: ssl.SSLContext | None = None
+
+
+def shared_tls() -> ssl.SSLContext:
+    """One verifying TLS context for every client (loading the CA bundle is the costly part of
+    making a client; an SSLContext may be shared by clients and threads)."""
+    global _TLS
+    if _TLS is None:
+        _TLS = httpx.create_ssl_context()
+    return _TLS
+
+
+def build_async_client(timeout_s: float, *, tls: bool = True) -> httpx.AsyncClient:
+    """The AsyncClient a provider client uses when none is injected. A plain-HTTP API (loopback
+    only) gets a bare context with no CA loaded: it never does TLS, and would fail closed if it
+    tried."""
     return httpx.AsyncClient(
         follow_redirects=False,
         timeout=httpx.Timeout(timeout_s),
         limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+        verify=shared_tls() if tls else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
     )
 
 

@@ -95,8 +95,8 @@ class ResourceDetail(Vertical):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        """Redraw the parts whose data changed."""
-        if not self.is_mounted:
+        """Redraw the parts whose data changed (nothing while hidden: showing it redraws)."""
+        if not self.is_mounted or not self.display:
             return
         if self.key is None:
             self._show_account()
