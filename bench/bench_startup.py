@@ -1,0 +1,323 @@
+"""Benchmark start-up against its floor and its peers (prints figures beside targets; not a test).
+
+Issue 15 part 3, each figure measured in the same run as its peer, cold processes, medians:
+
+* ``bwtui --help`` against ``python -c pass`` (target ≤ 3×);
+* ``bwtui status --json`` against a minimal httpx script making the same requests (target
+  ≤ 1.1×). The simulator runs in this process behind a recorder; the script replays the
+  recorded requests (same headers, each started once the requests that had finished before it
+  in the recording have finished again, so the waves of listing then per-resource requests
+  are the same) with one ``httpx.AsyncClient`` and prints a JSON summary;
+* what each command imports of Textual, starlette, uvicorn, plotext, ``httpx._main``, click,
+  rich and pygments (none, for ``--help`` and ``status``);
+* the demo's first full frame in a pty against glances (target ≤ 0.5 s or ≤ 1.6× glances),
+  glances installed from PyPI into a throwaway venv under ``--cache`` when missing;
+* RSS at 20 resources after the first frame and a short window (target ≤ 55 MB).
+
+    .venv/bin/python bench/bench_startup.py [--runs 9] [--no-glances] [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+WATCHED = ("textual", "starlette", "uvicorn", "plotext", "httpx._main", "click", "rich", "pygments")
+TOKENS = {"hv": "demo-hv-key", "vpn": "alto_sk_demo", "hz": "demo-hz-token", "vultr": "demo-vultr-key"}
+
+PEER_SCRIPT = '''\
+import asyncio, json, sys
+import httpx
+
+async def main(path):
+    plan = json.load(open(path))
+    done = [asyncio.Event() for _ in plan]
+    results = [None] * len(plan)
+    async with httpx.AsyncClient(timeout=20) as client:
+        async def one(i, request):
+            for j in request["after"]:
+                await done[j].wait()
+            response = await client.request(request["method"], request["url"],
+                                            headers=request["headers"])
+            results[i] = (response.status_code, len(response.json() or ()))
+            done[i].set()
+        await asyncio.gather(*(one(i, r) for i, r in enumerate(plan)))
+    json.dump({"responses": len(results), "ok": sum(s == 200 for s, _ in results)}, sys.stdout)
+
+asyncio.run(main(sys.argv[1]))
+'''
+
+
+@dataclass
+class Figures:
+    python_s: list[float] = field(default_factory=list)
+    help_s: list[float] = field(default_factory=list)
+    status_s: list[float] = field(default_factory=list)
+    peer_s: list[float] = field(default_factory=list)
+    requests: int = 0
+    imports: dict[str, list[str]] = field(default_factory=dict)
+    demo_frame_s: float | None = None
+    glances_frame_s: float | None = None
+    rss_20_mb: float | None = None
+    rss_20_end_mb: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def timed(argv: Sequence[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=REPO)
+    elapsed = time.perf_counter() - started
+    if result.returncode not in (0, 3):
+        raise SystemExit(f"{' '.join(argv)} exited {result.returncode}:\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# ----- the recorder and the simulator -------------------------------------------------------
+class Recorder:
+    """An ASGI wrapper that notes each HTTP request's method, URL, headers, start and end."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.requests: list[dict[str, Any]] = []
+        self.recording = False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.recording:
+            await self.app(scope, receive, send)
+            return
+        entry = {
+            "method": scope["method"],
+            "path": scope["path"] + (("?" + scope["query_string"].decode()) if scope["query_string"] else ""),
+            "headers": {k.decode(): v.decode() for k, v in scope["headers"]
+                        if k.decode().lower() not in ("host", "content-length", "user-agent",
+                                                      "accept-encoding", "connection")},
+            "started": time.perf_counter(),
+        }
+        self.requests.append(entry)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            entry["finished"] = time.perf_counter()
+
+    def plan(self, base_url: str) -> list[dict[str, Any]]:
+        """The recorded requests in start order, each with the ones it waits for."""
+        ordered = sorted(self.requests, key=lambda r: r["started"])
+        plan = []
+        for index, request in enumerate(ordered):
+            after = [j for j, earlier in enumerate(ordered[:index])
+                     if earlier.get("finished", 0) < request["started"]]
+            plan.append({"method": request["method"], "url": base_url + request["path"],
+                         "headers": request["headers"], "after": after})
+        return plan
+
+
+def write_config(path: Path, base: str) -> None:
+    path.write_text(
+        f'[[account]]\nname = "hv"\nprovider = "hivelocity"\nbase_url = "{base}/hivelocity/api/v2"\n\n'
+        f'[[account]]\nname = "vpn"\nprovider = "altostrat"\nbase_url = "{base}/altostrat"\n'
+        f'path_prefix = "/vpn"\n\n'
+        f'[[account]]\nname = "hz"\nprovider = "hetzner"\nbase_url = "{base}/hetzner/v1"\n\n'
+        f'[[account]]\nname = "vultr"\nprovider = "vultr"\nbase_url = "{base}/vultr/v2"\n'
+    )
+
+
+def base_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BWTUI_", "XDG_"))}
+    env.update(
+        XDG_CONFIG_HOME=str(tmp / "config"), XDG_STATE_HOME=str(tmp / "state"),
+        XDG_DATA_HOME=str(tmp / "data"), XDG_CACHE_HOME=str(tmp / "cache"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring", PYTHONPATH=str(REPO),
+    )
+    for name, token in TOKENS.items():
+        env[f"BWTUI_TOKEN_{name.upper()}"] = token
+    return env
+
+
+def imported(argv: Sequence[str], env: dict[str, str]) -> list[str]:
+    """Which watched modules a command loads (``-X importtime`` on stderr)."""
+    result = subprocess.run([sys.executable, "-X", "importtime", *argv], env=env,
+                            capture_output=True, text=True, cwd=REPO)
+    names = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+             if line.startswith("import time:")}
+    return [w for w in WATCHED if any(n == w or n.startswith(w + ".") for n in names)]
+
+
+def measure_commands(runs: int, figures: Figures) -> None:
+    from bwtui.simulator import Simulator, SimulatorConfig
+    from bwtui.testing.serving import serve_app
+
+    simulator = Simulator(SimulatorConfig(rate_limit_per_hour=1_000_000,
+                                          hetzner_requests_per_hour=1_000_000,
+                                          vultr_requests_per_s=100_000))
+    recorder = Recorder(simulator.app)
+    with tempfile.TemporaryDirectory() as tmp_name, serve_app(recorder) as server:
+        tmp = Path(tmp_name)
+        env = base_env(tmp)
+        config = tmp / "bench.toml"
+        write_config(config, server.base_url.rstrip("/"))
+        status = [sys.executable, "-m", "bwtui", "status", "--json", "--config", str(config)]
+        timed(status, env)  # the simulator's own first-request work, and the readings for rates
+        recorder.recording = True
+        timed(status, env)
+        recorder.recording = False
+        plan = recorder.plan(server.base_url.rstrip("/"))
+        figures.requests = len(plan)
+        plan_file = tmp / "plan.json"
+        plan_file.write_text(json.dumps(plan))
+        peer_file = tmp / "peer.py"
+        peer_file.write_text(PEER_SCRIPT)
+        peer = [sys.executable, str(peer_file), str(plan_file)]
+        python = [sys.executable, "-c", "pass"]
+        help_ = [sys.executable, "-m", "bwtui", "--help"]
+        timed(peer, env)
+        for _ in range(runs):  # interleaved, so load changes hit every figure alike
+            figures.python_s.append(timed(python, env))
+            figures.help_s.append(timed(help_, env))
+            figures.status_s.append(timed(status, env))
+            figures.peer_s.append(timed(peer, env))
+        figures.imports["bwtui --help"] = imported(["-m", "bwtui", "--help"], env)
+        figures.imports["bwtui status --json"] = imported(status[1:], env)
+        figures.imports["bwtui check"] = imported(
+            ["-m", "bwtui", "check", "--config", str(config)], env)
+        figures.imports["minimal httpx script"] = imported([str(peer_file), str(plan_file)], env)
+
+
+# ----- the demo in a pty ------------------------------------------------------------------------
+def measure_demo(figures: Figures, glances: str | None, window_s: float) -> None:
+    import psutil
+
+    from bench_fleet import full_frame, rss_mb  # noqa: PLC0415 - shares the pty helpers
+    from pty_harness import PtySession, PtyTimeout
+
+    frames = []
+    argv = [sys.executable, "-m", "bwtui", "--demo", "--demo-size", "14"]  # 14 + 6 = 20 resources
+    for _ in range(3):
+        with PtySession(argv, cols=120, rows=40, cwd=REPO, env={"PYTHONPATH": str(REPO)}) as s:
+            at = s.wait_until(lambda: full_frame(s.screen.display), 60.0, what="first full frame")
+            frames.append(at - s.started_at)
+            if figures.rss_20_mb is None:
+                proc = psutil.Process(s.pid)
+                figures.rss_20_mb = rss_mb(proc)
+                time.sleep(window_s)
+                figures.rss_20_end_mb = rss_mb(proc)
+            s.send_keys("q")
+    figures.demo_frame_s = median(frames)
+    if glances is None:
+        return
+    frames = []
+    for _ in range(3):
+        with PtySession([glances], cols=120, rows=40, cwd=REPO) as s:
+            try:
+                at = s.wait_until(lambda: _glances_ready(s.screen.display), 60.0, what="glances")
+            except PtyTimeout as error:
+                figures.notes.append(f"glances drew no full frame: {str(error)[:120]}")
+                return
+            frames.append(at - s.started_at)
+            s.send_keys("q")
+    figures.glances_frame_s = median(frames)
+
+
+def _glances_ready(display: Sequence[str]) -> bool:
+    shown = "\n".join(display)
+    return "CPU" in shown and "MEM" in shown and "LOAD" in shown
+
+
+def glances_command(cache: Path) -> str | None:
+    """glances from PyPI in a throwaway venv under ``cache`` (installed once)."""
+    found = shutil.which("glances")
+    if found:
+        return found
+    venv = cache / "glances-venv"
+    binary = venv / "bin" / "glances"
+    if not binary.exists():
+        print(f"installing glances into {venv} (PyPI) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        result = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "glances==4.5.8"],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"could not install glances: {result.stderr[-500:]}", flush=True)
+            return None
+    return str(binary)
+
+
+# ----- report ------------------------------------------------------------------------------------
+def ok(good: bool) -> str:
+    return " ✓" if good else " ✗"
+
+
+def report(f: Figures, runs: int) -> str:
+    py, help_, status, peer = (median(f.python_s), median(f.help_s), median(f.status_s),
+                               median(f.peer_s))
+    one, five, _ = os.getloadavg()
+    lines = [
+        f"Measured by `bench/bench_startup.py` on a {os.cpu_count()}-core machine (load average "
+        f"{one:.1f} / {five:.1f}), cold processes, median of {runs} interleaved runs; the demo "
+        "in a 120×40 pty, median of 3 starts.",
+        "",
+        "| Figure | Target | bwtui | peer |",
+        "|---|---|---|---|",
+        f"| `bwtui --help` | ≤ 3× `python -c pass` | {help_:.3f} s = {help_ / py:.2f}×{ok(help_ / py <= 3)} "
+        f"| `python -c pass` {py:.3f} s |",
+        f"| `bwtui status --json`, 4 accounts, {f.requests} requests | ≤ 1.1× the httpx script | "
+        f"{status:.3f} s = {status / peer:.2f}×{ok(status / peer <= 1.1)} | minimal httpx script "
+        f"{peer:.3f} s |",
+    ]
+    if f.demo_frame_s is not None:
+        target_ok = f.demo_frame_s <= 0.5 or (
+            f.glances_frame_s is not None and f.demo_frame_s <= 1.6 * f.glances_frame_s)
+        ratio = f" = {f.demo_frame_s / f.glances_frame_s:.2f}×" if f.glances_frame_s else ""
+        lines.append(
+            f"| Demo start → first full frame, 20 resources | ≤ 0.5 s or ≤ 1.6× glances | "
+            f"{f.demo_frame_s:.2f} s{ratio}{ok(target_ok)} | "
+            f"{'glances %.2f s' % f.glances_frame_s if f.glances_frame_s else '—'} |")
+    if f.rss_20_mb is not None:
+        worst = max(f.rss_20_mb, f.rss_20_end_mb or 0)
+        lines.append(f"| RSS at 20 resources, first frame → after the window | ≤ 55 MB | "
+                     f"{f.rss_20_mb:.1f} → {f.rss_20_end_mb:.1f} MB{ok(worst <= 55)} | — |")
+    for command, found in f.imports.items():
+        lines.append(f"| `{command}` loads | none of {', '.join(WATCHED[:5])} | "
+                     f"{', '.join(found) if found else 'none'} | |")
+    lines += ["", *(f"Note: {note}" for note in f.notes)]
+    return "\n".join(lines).rstrip()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--window", type=float, default=10.0, help="seconds before the 2nd RSS")
+    parser.add_argument("--no-demo", action="store_true")
+    parser.add_argument("--no-glances", action="store_true")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bwtui-bench")
+    args = parser.parse_args(argv)
+    figures = Figures()
+    measure_commands(args.runs, figures)
+    if not args.no_demo:
+        glances = None if args.no_glances else glances_command(args.cache)
+        measure_demo(figures, glances, args.window)
+    print()
+    print(report(figures, args.runs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
