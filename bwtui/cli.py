@@ -114,8 +114,14 @@ def build_parser(command: str | None = None, *, every: bool = False) -> argparse
     parser.add_argument(
         "--theme", choices=("default", "ansi"), default=None, help="colour theme"
     )
-    parser.add_argument(
-        "--ascii", action="store_true", default=None, help="draw graphs without braille/box glyphs"
+    glyphs = parser.add_mutually_exclusive_group()
+    glyphs.add_argument(
+        "--ascii", action="store_true", default=None,
+        help="draw with ASCII only (automatic on TERM=linux/vt100 or a non-UTF-8 locale)",
+    )
+    glyphs.add_argument(
+        "--unicode", dest="ascii", action="store_false",
+        help="draw with Unicode even where ASCII would be chosen automatically",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in SUBCOMMANDS.items():

@@ -86,7 +86,7 @@ class Config:
     path: Path | None
     accounts: list[AccountConfig] = field(default_factory=list)
     theme: str = "default"
-    ascii: bool = False
+    ascii: bool | str = "auto"  # True, False or "auto" (bwtui.terminal decides)
     poll: PollSettings = field(default_factory=PollSettings)
     # A collector to attach to (``bwtui serve``'s URL), "off" to never attach; None: find one.
     collector: str | None = None
@@ -338,9 +338,10 @@ class _Validator:
         theme = data.get("theme", "default")
         if theme not in THEMES:
             raise self.error((), "theme", f"theme {theme!r} is not known", 'use theme = "default" or theme = "ansi"')
-        ascii_ = data.get("ascii", False)
-        if not isinstance(ascii_, bool):
-            raise self.error((), "ascii", "'ascii' must be true or false", "write ascii = true or ascii = false")
+        ascii_ = data.get("ascii", "auto")
+        if not isinstance(ascii_, bool) and ascii_ != "auto":
+            raise self.error((), "ascii", "'ascii' must be true, false or \"auto\"",
+                             'write ascii = true, ascii = false or ascii = "auto"')
         poll = self.poll(data["poll"]) if "poll" in data else PollSettings()
         collector = self.collector(data.get("collector"))
         raw_accounts = data.get("account", [])

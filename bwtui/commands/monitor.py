@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -52,8 +53,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error))
     from bwtui.demo import DemoEnv, start_demo
 
+    from bwtui.terminal import ascii_choice, detect
+
     theme = args.theme or config.theme
-    ascii_mode = bool(args.ascii) if args.ascii is not None else config.ascii
+    ascii_mode = detect(os.environ, ascii_choice(args.ascii, config.ascii)).ascii_only
     demo_size = args.demo_size or 12
 
     def demo_factory() -> DemoEnv:

@@ -24,6 +24,7 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
@@ -50,6 +51,7 @@ from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
 from bwtui.ui import messages as m
 from bwtui.ui.add_account import AddAccountScreen
+from bwtui.ui.ascii_filter import AsciiFilter
 from bwtui.ui.body import MonitorBody
 from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
 from bwtui.ui.chart_panel import ChartPanel
@@ -125,6 +127,7 @@ class BwtuiApp(App[int]):
         self.runtimes: list[AccountRuntime] = list(runtimes)
         self.theme_choice = theme
         self.ascii_only = ascii
+        self._ascii_filter = AsciiFilter()
         self.demo_factory = demo_factory
         self.first_run = first_run
         self.clock: Clock = clock if clock is not None else RealClock()
@@ -185,6 +188,11 @@ class BwtuiApp(App[int]):
                           billing_text=self._billing_text, ascii_only=self.ascii_only, id="body")
         yield Footer()
 
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters (NO_COLOR...), then, in ASCII mode, ASCII for every line."""
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if self.ascii_only else filters
+
     def _fatal_error(self) -> None:
         """Textual's crash report, without local variables (a frame may hold an API token) and
         with every known token scrubbed from exception messages."""
@@ -201,6 +209,7 @@ class BwtuiApp(App[int]):
         self._close_messages_no_wait()
 
     def on_mount(self) -> None:
+        self.set_class(self.ascii_only, "-ascii")
         wanted = THEMES.get(self.theme_choice, self.theme_choice)
         self.theme = wanted if wanted in self.available_themes else "textual-dark"
         self._register_runtimes()
