@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from bwtui import __version__
 from bwtui.commands.options import add_collector_option, add_config_option
 from bwtui.exits import EXIT_INTERRUPTED
+from bwtui.themes import THEMES
 
 # Every sub-command and the help line `bwtui --help` shows for it: the same words as the
 # module's own add_parser (tests/test_startup.py checks), kept here so listing them imports
@@ -112,7 +113,9 @@ def build_parser(command: str | None = None, *, every: bool = False) -> argparse
         help="with --demo: number of simulated Hivelocity services (default 12)",
     )
     parser.add_argument(
-        "--theme", choices=("default", "ansi"), default=None, help="colour theme"
+        "--theme", choices=THEMES, default=None,
+        help="colour theme: default (dark), light, or the terminal's own 16 colours on a dark "
+             "(ansi) or light (ansi-light) background",
     )
     glyphs = parser.add_mutually_exclusive_group()
     glyphs.add_argument(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 from bwtui.netloc import is_loopback_host
 from bwtui.paths import locate_config
 from bwtui.si import parse_si
+from bwtui.themes import THEMES
 
 HIVELOCITY_DEFAULT_ALLOWANCE_OUT_BYTES = 10 * 10**12  # 10 TB outbound per service per month
 DEFAULT_OVERAGE_USD_PER_GB = 0.01
@@ -98,7 +99,6 @@ class Config:
 
 # The built-in providers (for help texts); the config accepts every installed provider.
 PROVIDERS: tuple[str, ...] = ("hivelocity", "altostrat", "hetzner", "vultr")
-THEMES: tuple[str, ...] = ("default", "ansi")
 HIVELOCITY_INTERFACES: tuple[str, ...] = ("eth0", "eth1", "public", "private", "all")
 ACCOUNT_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 TB_BYTES = 10**12
@@ -337,7 +337,8 @@ class _Validator:
         self.check_keys(data, _TOP_KEYS, (), "at the top level")
         theme = data.get("theme", "default")
         if theme not in THEMES:
-            raise self.error((), "theme", f"theme {theme!r} is not known", 'use theme = "default" or theme = "ansi"')
+            raise self.error((), "theme", f"theme {theme!r} is not known",
+                             "use one of " + ", ".join(f'theme = "{name}"' for name in THEMES))
         ascii_ = data.get("ascii", "auto")
         if not isinstance(ascii_, bool) and ascii_ != "auto":
             raise self.error((), "ascii", "'ascii' must be true, false or \"auto\"",

@@ -81,7 +81,9 @@ def _walk(session: PtySession, steps: Sequence[Step]) -> Iterator[tuple[str, pyt
             if step.resize is not None:
                 session.resize(*step.resize)
             if step.keys:
+                before = session.screen_state()
                 session.send_keys(step.keys)
+                session.wait_for_change(before, STEP_TIMEOUT_S)
             if step.expect:
                 session.wait_for_text(list(step.expect), START_TIMEOUT_S if first else STEP_TIMEOUT_S)
             first = False
@@ -108,3 +110,30 @@ def describe(screen: pyte.Screen, problems: list[str], limit: int = 12) -> str:
 
 
 Check = Callable[[str, pyte.Screen], list[str]]
+
+
+def in_parallel(jobs: dict[str, Callable[[], object]], workers: int = 3) -> dict[str, object]:
+    """Run independent tours at once (each in its own pty); a job's exception is its result.
+
+    The tours spend most of their time waiting for a child to start and draw, so a few at a
+    time take little more wall time than one.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(job: Callable[[], object]) -> object:
+        try:
+            return job()
+        except BaseException as error:  # noqa: BLE001 - handed to the test that owns the job
+            return error
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {key: pool.submit(run, job) for key, job in jobs.items()}
+        return {key: future.result() for key, future in futures.items()}
+
+
+def result_of(results: dict[str, object], key: str) -> object:
+    """A job's result; re-raises its exception in the calling test."""
+    value = results[key]
+    if isinstance(value, BaseException):
+        raise value
+    return value

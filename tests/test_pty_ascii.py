@@ -4,9 +4,11 @@ real pty through pyte."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from screen_tour import DEMO_TOUR, Step, bwtui, cells, describe, tour
+from screen_tour import DEMO_TOUR, Step, bwtui, cells, describe, in_parallel, result_of, tour
 
 
 def _non_ascii(screen) -> list[str]:
@@ -14,19 +16,32 @@ def _non_ascii(screen) -> list[str]:
             for y, x, char in cells(screen) if char.data and not char.data.isascii()]
 
 
-@pytest.mark.parametrize(("args", "term"), [(["--ascii"], "xterm-256color"), ([], "linux")],
-                         ids=["--ascii", "TERM=linux"])
-def test_every_screen_of_the_demo_is_ascii(args: list[str], term: str) -> None:
-    for name, screen in tour(bwtui("--demo", *args), DEMO_TOUR, term=term):
-        problems = _non_ascii(screen)
-        assert not problems, f"{name}: " + describe(screen, problems)
-
-
-def test_first_run_and_add_account_are_ascii() -> None:
-    steps = (
+JOBS = {
+    "--ascii": (("--demo", "--ascii"), "xterm-256color", DEMO_TOUR),
+    "TERM=linux": (("--demo",), "linux", DEMO_TOUR),
+    "first run --ascii": (("--ascii",), "xterm-256color", (
         Step("first-run", expect=("Welcome",)),
         Step("add-account", "a", expect=("Add account",)),
-    )
-    for name, screen in tour(bwtui("--ascii"), steps):
+    )),
+}
+
+
+def _walk(args: tuple[str, ...], term: str, steps: tuple[Step, ...]) -> list[tuple[str, str]]:
+    found = []
+    for name, screen in tour(bwtui(*args), steps, term=term):
         problems = _non_ascii(screen)
-        assert not problems, f"{name}: " + describe(screen, problems)
+        found.append((name, describe(screen, problems) if problems else ""))
+    return found
+
+
+@pytest.fixture(scope="module")
+def walked() -> dict[str, object]:
+    return in_parallel({key: partial(_walk, *job) for key, job in JOBS.items()})
+
+
+@pytest.mark.parametrize("job", list(JOBS))
+def test_every_screen_is_ascii(walked: dict[str, object], job: str) -> None:
+    screens = result_of(walked, job)
+    assert len(screens) == len(JOBS[job][2])  # type: ignore[arg-type]
+    for name, problems in screens:  # type: ignore[attr-defined]
+        assert not problems, f"{job}, {name}: {problems}"

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     from bwtui.terminal import ascii_choice, detect
 
     theme = args.theme or config.theme
-    ascii_mode = detect(os.environ, ascii_choice(args.ascii, config.ascii)).ascii_only
+    terminal = detect(os.environ, ascii_choice(args.ascii, config.ascii))
+    ascii_mode, colors = terminal.ascii_only, terminal.colors
     demo_size = args.demo_size or 12
 
     def demo_factory() -> DemoEnv:
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         demo = demo_factory()
         history, problem = _open_history(demo=True)
         try:
-            return run_app(demo.runtimes, theme=theme, ascii=ascii_mode, demo=True,
+            return run_app(demo.runtimes, theme=theme, ascii=ascii_mode, colors=colors, demo=True,
                            history=history, history_problem=problem)
         finally:
             demo.stop()
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     first_run = not config.accounts
     history, problem = _open_history(demo=False)
     try:
-        return run_app(build_runtimes(config), theme=theme, ascii=ascii_mode, history=history,
+        return run_app(build_runtimes(config), theme=theme, ascii=ascii_mode, colors=colors, history=history,
                        history_problem=problem, config_path=config_path, first_run=first_run,
                        demo_factory=demo_factory if first_run else None)
     finally:

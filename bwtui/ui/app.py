@@ -48,10 +48,11 @@ from bwtui.session.history_sync import HISTORY_FLUSH_S
 from bwtui.session.live import LivePollerSource, PollerFactory
 from bwtui.session.source import MonitorSource
 from bwtui.session.store import Key, MonitorStore
+from bwtui.terminal import ColorDepth
+from bwtui.themes import next_theme
 from bwtui.text import safe_text
 from bwtui.ui import messages as m
 from bwtui.ui.add_account import AddAccountScreen
-from bwtui.ui.ascii_filter import AsciiFilter
 from bwtui.ui.body import MonitorBody
 from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
 from bwtui.ui.chart_panel import ChartPanel
@@ -61,11 +62,9 @@ from bwtui.ui.header import HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
 from bwtui.ui.overview import OverviewTable
 from bwtui.ui.sidebar import ResourceTree
+from bwtui.ui.theming import install_themes, line_filters
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
-
-THEMES = {"default": "textual-dark", "ansi": "ansi-dark", "ansi-dark": "ansi-dark",
-          "ansi-light": "ansi-light"}
 
 def _css_path() -> Path:
     """styles/app.tcss in the repository (editable install), else the package copy."""
@@ -101,6 +100,7 @@ class BwtuiApp(App[int]):
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         *CHART_BINDINGS,
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
+        Binding("T", "next_theme", "Theme", show=False, id="theme"),
     ]
 
     def __init__(
@@ -109,6 +109,8 @@ class BwtuiApp(App[int]):
         *,
         theme: str = "default",
         ascii: bool = False,
+        colors: ColorDepth = "truecolor",
+        no_color: bool | None = None,
         demo_factory: DemoFactory | None = None,
         first_run: bool = False,
         clock: Clock | None = None,
@@ -122,12 +124,14 @@ class BwtuiApp(App[int]):
         history_flush_s: float = HISTORY_FLUSH_S,
     ) -> None:
         """``source`` replaces the default live poller over ``runtimes`` (built with
-        ``poller_factory`` when given: tests pass a fake poller)."""
+        ``poller_factory`` when given: tests pass a fake poller). ``colors`` is the terminal's
+        colour depth and ``no_color`` NO_COLOR (None: from the environment, as Textual reads it)."""
         super().__init__()
         self.runtimes: list[AccountRuntime] = list(runtimes)
-        self.theme_choice = theme
         self.ascii_only = ascii
-        self._ascii_filter = AsciiFilter()
+        self.color_depth: ColorDepth = colors
+        self.no_color = self.no_color if no_color is None else no_color
+        self.theme_choice = install_themes(self, theme, colors, self.no_color)
         self.demo_factory = demo_factory
         self.first_run = first_run
         self.clock: Clock = clock if clock is not None else RealClock()
@@ -189,9 +193,9 @@ class BwtuiApp(App[int]):
         yield Footer()
 
     def get_line_filters(self) -> Sequence[LineFilter]:
-        """Textual's filters (NO_COLOR...), then, in ASCII mode, ASCII for every line."""
-        filters = super().get_line_filters()
-        return [*filters, self._ascii_filter] if self.ascii_only else filters
+        """Textual's filters, then NO_COLOR or the theme's contrast guard, then ASCII."""
+        return line_filters(self, super().get_line_filters(), no_color=self.no_color,
+                            ascii_only=self.ascii_only, depth=self.color_depth)
 
     def _fatal_error(self) -> None:
         """Textual's crash report, without local variables (a frame may hold an API token) and
@@ -210,8 +214,6 @@ class BwtuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_class(self.ascii_only, "-ascii")
-        wanted = THEMES.get(self.theme_choice, self.theme_choice)
-        self.theme = wanted if wanted in self.available_themes else "textual-dark"
         self._register_runtimes()
         self._set_mode("detail", chosen=False)
         if self.history_problem:
@@ -507,6 +509,11 @@ class BwtuiApp(App[int]):
         """Esc: turn the name filter off."""
         self.query_one(MonitorBody).clear_filter()
 
+    def action_next_theme(self) -> None:
+        """t: the next theme this terminal offers."""
+        self.theme = self.theme_choice = next_theme(self.theme, self.color_depth, self.no_color)
+        self.notify(f"Theme: {self.theme}", timeout=2, markup=False)
+
     def action_filter(self) -> None:
         """/: filter resources by name."""
         self.query_one(MonitorBody).open_filter()
@@ -598,6 +605,7 @@ def run_app(
     *,
     theme: str = "default",
     ascii: bool = False,
+    colors: ColorDepth = "truecolor",
     demo_factory: DemoFactory | None = None,
     first_run: bool = False,
     clock: Clock | None = None,
@@ -616,7 +624,7 @@ def run_app(
     if not sys.stdout.isatty():
         print(NOT_A_TERMINAL, file=sys.stderr)
         return EXIT_USAGE
-    app = BwtuiApp(runtimes, theme=theme, ascii=ascii, demo_factory=demo_factory,
+    app = BwtuiApp(runtimes, theme=theme, ascii=ascii, colors=colors, demo_factory=demo_factory,
                    first_run=first_run, clock=clock, history=history, demo=demo,
                    config_path=config_path, history_problem=history_problem, source=source)
     from bwtui.ui.signals import run_with_exit_signals

@@ -1,0 +1,81 @@
+"""Themes: which ones a terminal gets, that each draws every screen, ``t`` and the palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bwtui.themes import MONO, THEMES, next_theme, offered, resolve
+from ui_support import FakeClock, fake_app, settle, standard_script
+
+
+def test_a_16_colour_terminal_gets_the_ansi_themes() -> None:
+    assert resolve("default", "16", False) == "ansi"
+    assert resolve("light", "16", False) == "ansi-light"
+    assert resolve("ansi-light", "256", False) == "ansi-light"
+    assert resolve("light", "truecolor", False) == "light"
+    assert resolve("nonsense", "256", False) == "default"
+    assert offered("16", False) == ("ansi", "ansi-light")
+
+
+def test_no_color_has_one_theme() -> None:
+    assert resolve("light", "truecolor", True) == MONO
+    assert offered("256", True) == (MONO,)
+
+
+def test_t_cycles_through_what_the_terminal_offers() -> None:
+    assert next_theme("default", "256", False) == "light"
+    assert next_theme("ansi-light", "256", False) == "default"
+    assert next_theme("default", "16", False) == "ansi"
+
+
+@pytest.mark.parametrize("theme", [*THEMES, MONO])
+async def test_every_theme_draws_every_screen(theme: str) -> None:
+    from bwtui.ui.add_account import AddAccountScreen
+    from bwtui.ui.help import HelpScreen
+
+    app = fake_app(standard_script(), no_color=theme == MONO, theme=theme)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert app.theme == theme
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+        app.push_screen(AddAccountScreen(Path("config.toml"), []))
+        await pilot.pause()
+        assert isinstance(app.screen, AddAccountScreen)
+
+
+async def test_the_palette_offers_only_bwtui_themes() -> None:
+    app = fake_app(standard_script(), colors="256")
+    async with app.run_test() as pilot:
+        await settle(pilot, app)
+        assert set(app.available_themes) == set(THEMES)
+    app = fake_app(standard_script(), colors="16")
+    async with app.run_test() as pilot:
+        await settle(pilot, app)
+        assert set(app.available_themes) == {"ansi", "ansi-light"}
+        assert app.theme == "ansi"
+
+
+async def test_t_switches_the_theme_and_says_so() -> None:
+    notes: list[Any] = []
+    app = fake_app(standard_script())
+    async with app.run_test() as pilot:
+        await settle(pilot, app)
+        app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+        await pilot.press("T")
+        assert app.theme == "light"
+        assert notes == ["Theme: light"]
+
+
+async def test_first_run_draws_in_mono() -> None:
+    from bwtui.ui.app import BwtuiApp
+    from bwtui.ui.first_run import FirstRunScreen
+
+    app = BwtuiApp([], first_run=True, demo_factory=lambda: None, clock=FakeClock(), no_color=True)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FirstRunScreen) and app.theme == MONO
