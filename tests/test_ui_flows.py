@@ -317,7 +317,7 @@ async def test_command_palette_lists_every_action() -> None:
 
 
 def test_run_app_refuses_without_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from bwtui.ui.app import run_app
+    from bwtui.ui.run import run_app
 
     assert run_app([]) == 2
     assert "bwtui status" in capsys.readouterr().err

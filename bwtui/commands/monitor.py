@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bwtui.commands.common import collector_arg, config_arg, fail, load_config_for
 from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL, UsageError
@@ -26,8 +26,8 @@ def _open_history(demo: bool) -> tuple[HistoryStore | None, str | None]:
     return open_history(demo_history_file() if demo else None)
 
 
-def _run_attached(collector: CollectorRef, config: Config, *, theme: str, ascii_mode: bool,
-                  config_path: Path) -> int:
+def _run_attached(collector: CollectorRef, config: Config, *, config_path: Path,
+                  look: dict[str, Any]) -> int:
     """The monitor as a viewer of a collector (polling directly only while it is gone).
 
     The collector keeps the history, so this process opens none."""
@@ -35,11 +35,11 @@ def _run_attached(collector: CollectorRef, config: Config, *, theme: str, ascii_
     from bwtui.collector.client import collector_token
     from bwtui.collector.fallback import FallbackSource
     from bwtui.runtime import build_runtimes
-    from bwtui.ui.app import run_app
+    from bwtui.ui.run import run_app
 
     runtimes = build_runtimes(config)
     source = FallbackSource(collector, runtimes, clock=RealClock(), token=collector_token())
-    return run_app(runtimes, theme=theme, ascii=ascii_mode, config_path=config_path, source=source)
+    return run_app(runtimes, config_path=config_path, source=source, **look)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,25 +52,25 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as error:
         return fail(str(error))
     from bwtui.demo import DemoEnv, start_demo
-
     from bwtui.terminal import ascii_choice, detect
 
-    theme = args.theme or config.theme
     terminal = detect(os.environ, ascii_choice(args.ascii, config.ascii))
-    ascii_mode, colors = terminal.ascii_only, terminal.colors
+    # How the monitor looks: the theme asked for, ASCII or not, the terminal's colours.
+    look: dict[str, Any] = {"theme": args.theme or config.theme, "ascii": terminal.ascii_only,
+                            "colors": terminal.colors}
     demo_size = args.demo_size or 12
 
     def demo_factory() -> DemoEnv:
         return start_demo(speed=args.demo_speed, services=demo_size)
 
-    from bwtui.ui.app import run_app
+    from bwtui.ui.run import run_app
 
     if args.demo:
         demo = demo_factory()
         history, problem = _open_history(demo=True)
         try:
-            return run_app(demo.runtimes, theme=theme, ascii=ascii_mode, colors=colors, demo=True,
-                           history=history, history_problem=problem)
+            return run_app(demo.runtimes, demo=True, history=history, history_problem=problem,
+                           **look)
         finally:
             demo.stop()
             if history is not None:
@@ -86,16 +86,15 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as error:
         return fail(str(error))
     if collector is not None:
-        return _run_attached(collector, config, theme=theme, ascii_mode=ascii_mode,
-                             config_path=config_path)
+        return _run_attached(collector, config, config_path=config_path, look=look)
     # On the first-run screen an account added with `a` keeps its history; if the user starts
     # the demo there instead, the app drops the store so simulated data never lands in it.
     first_run = not config.accounts
     history, problem = _open_history(demo=False)
     try:
-        return run_app(build_runtimes(config), theme=theme, ascii=ascii_mode, colors=colors, history=history,
-                       history_problem=problem, config_path=config_path, first_run=first_run,
-                       demo_factory=demo_factory if first_run else None)
+        return run_app(build_runtimes(config), history=history, history_problem=problem,
+                       config_path=config_path, first_run=first_run,
+                       demo_factory=demo_factory if first_run else None, **look)
     finally:
         if history is not None:
             history.close()

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         if args.kiosk_app:
             from bwtui.web.kiosk import run_kiosk
 
-            return run_kiosk(ref, theme=config.theme, ascii_mode=config.ascii)
+            # A browser tab is a UTF-8 terminal whatever the server's locale: ASCII only if asked.
+            return run_kiosk(ref, theme=config.theme, ascii_mode=config.ascii is True)
         listen = parse_listen(args.listen, default_port=9849)
         token = read_token(args.token_file, env_var="BWTUI_WEB_TOKEN")
         access = access_for(listen, allow_remote=args.allow_remote, token=token, what="wall screen",

@@ -1,0 +1,52 @@
+"""Run the monitor on a real terminal: refuse without one, exit cleanly on SIGTERM/SIGHUP."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bwtui.clock import Clock
+from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL
+from bwtui.history import HistoryStore
+from bwtui.runtime import AccountRuntime
+from bwtui.session.source import MonitorSource
+from bwtui.terminal import ColorDepth
+from bwtui.ui.app import BwtuiApp
+from bwtui.ui.first_run import DemoFactory
+
+
+def run_app(
+    runtimes: list[AccountRuntime],
+    *,
+    theme: str = "default",
+    ascii: bool = False,
+    colors: ColorDepth = "truecolor",
+    demo_factory: DemoFactory | None = None,
+    first_run: bool = False,
+    clock: Clock | None = None,
+    history: HistoryStore | None = None,
+    demo: bool = False,
+    config_path: Path | None = None,
+    history_problem: str | None = None,
+    source: MonitorSource | None = None,
+) -> int:
+    """Run the monitor until the user quits; returns the exit code.
+
+    ``history`` is an open HistoryStore (or None); ``history_problem`` is shown once when the
+    store could not be opened. The caller owns (and closes) the store. ``source``: where the
+    data comes from (default: poll ``runtimes`` from this process).
+    """
+    if not sys.stdout.isatty():
+        print(NOT_A_TERMINAL, file=sys.stderr)
+        return EXIT_USAGE
+    app = BwtuiApp(runtimes, theme=theme, ascii=ascii, colors=colors, demo_factory=demo_factory,
+                   first_run=first_run, clock=clock, history=history, demo=demo,
+                   config_path=config_path, history_problem=history_problem, source=source)
+    from bwtui.ui.signals import run_with_exit_signals
+
+    try:
+        result = run_with_exit_signals(app)  # SIGTERM/SIGHUP: a clean exit, 143/129
+    finally:
+        if app.demo_env is not None:
+            app.demo_env.stop()
+    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code)
