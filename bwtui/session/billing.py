@@ -26,7 +26,8 @@ def figures_for(state: ResourceState, account: AccountConfig | None, now: float)
 
 
 def billing_lines(figures: BillingFigures | None, state: ResourceState) -> list[Segment] | None:
-    """The usage panel's billing lines: elapsed and used share, then the month-end estimate."""
+    """The usage panel's billing lines: elapsed and used share, the period-end estimate, and the
+    projected overage cost on a line of its own (so a narrow pane never cuts it off)."""
     if figures is None or state.usage is None:
         return None
     out: list[Segment] = [("month   ", "bold"), (f"{figures.elapsed_fraction * 100:.0f}% elapsed", "")]
@@ -43,6 +44,7 @@ def billing_lines(figures: BillingFigures | None, state: ResourceState) -> list[
     out.append((" at period end", "dim"))
     cost = figures.projected_overage_cost
     if cost is not None and cost > 0:
-        out.append((" · overage ", ""))
+        out.append(("\ncost    ", "bold"))
         out.append((format_money(cost), "bold red"))
+        out.append((" overage by period end (estimate)", ""))
     return out

@@ -21,7 +21,7 @@ from typing import Any
 import rich
 from rich.segment import Segments
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
@@ -62,6 +62,7 @@ from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
 from bwtui.ui.overview import OverviewTable
 from bwtui.ui.sidebar import ResourceTree
 from bwtui.ui.theming import install_themes, line_filters
+from bwtui.ui.too_small import guard_size
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
 
@@ -78,6 +79,9 @@ class BwtuiApp(App[int]):
     """The full-screen monitor."""
 
     CSS_PATH = _css_path()
+    # Screen classes the stylesheet lays out by (narrow terminals, wide ones, short ones).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     TITLE = "bwtui"
     ENABLE_COMMAND_PALETTE = True
 
@@ -210,6 +214,9 @@ class BwtuiApp(App[int]):
             Segments(self.console.render(traceback, self.console.options))
         )
         self._close_messages_no_wait()
+
+    def on_resize(self, event: events.Resize) -> None:
+        guard_size(self, event.size, ascii_only=self.ascii_only)  # below 60x15: "too small"
 
     def on_mount(self) -> None:
         self.set_class(self.ascii_only, "-ascii")

@@ -12,15 +12,16 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 
 from bwtui.hints import fix_hint
 from bwtui.model import Period, ResourceState
-from bwtui.session.format import compact_rate, format_bytes, format_rate, format_time, sparkline, stats
+from bwtui.session.format import compact_rate, format_rate, format_time, sparkline, stats
 from bwtui.session.p95_lines import p95_lines
 from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, STATUS_WORDS, glyph
 from bwtui.session.store import Key, MonitorStore
+from bwtui.session.usage_text import join_lines, usage_lines
 from bwtui.text import safe_text
 from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.text_panel import TextPanel
@@ -76,10 +77,15 @@ class ResourceDetail(Vertical):
         yield TextPanel(id="detail-title")
         yield TextPanel(id="detail-alert")
         yield TextPanel(id="detail-error")
-        yield TextPanel(id="stats-in", classes="rate-stats")
-        yield SparkBar(ascii_only=self.ascii_only, id="spark-in")
-        yield TextPanel(id="stats-out", classes="rate-stats")
-        yield SparkBar(ascii_only=self.ascii_only, id="spark-out")
+        with Vertical(id="rates"):
+            for direction in ("in", "out"):
+                # On a short terminal the sparkline folds into its stats line (styles/app.tcss).
+                with Horizontal(classes="rate-row"):
+                    yield TextPanel(id=f"stats-{direction}", classes="rate-stats")
+                    yield SparkBar(ascii_only=self.ascii_only, id=f"spark-{direction}-inline",
+                                   classes="spark-inline")
+                yield SparkBar(ascii_only=self.ascii_only, id=f"spark-{direction}",
+                               classes="spark-full")
         yield ChartPanel(now=self.now, ascii_only=self.ascii_only, id="chart-panel")
         yield TextPanel(id="usage")
 
@@ -118,8 +124,7 @@ class ResourceDetail(Vertical):
         return self.query_one(f"#{widget_id}", TextPanel)
 
     def _set_visible(self, resource_parts: bool) -> None:
-        for selector in ("#stats-in", "#spark-in", "#stats-out", "#spark-out", "#chart-panel",
-                         "#usage"):
+        for selector in ("#rates", "#chart-panel", "#usage"):
             widget = self.query_one(selector)
             if widget.display != resource_parts:
                 widget.display = resource_parts
@@ -250,6 +255,7 @@ class ResourceDetail(Vertical):
             text.append(f"  max {compact_rate(peak, bytes_mode=self.bytes_mode)}")
             self._panel(f"stats-{direction}").set_text(text)
             self.query_one(f"#spark-{direction}", SparkBar).set_values(values)
+            self.query_one(f"#spark-{direction}-inline", SparkBar).set_values(values)
 
     @property
     def chart(self) -> ChartPanel:
@@ -265,25 +271,10 @@ class ResourceDetail(Vertical):
             self._usage(state)
 
     def _usage(self, state: ResourceState) -> None:
-        resource = state.resource
-        usage = state.usage
-        text = Text()
-        text.append("period  ", style="bold")
-        if usage is not None:
-            text.append("in ")
-            text.append(format_bytes(usage.period_in_bytes), style="cyan")
-            text.append("  out ")
-            text.append(format_bytes(usage.period_out_bytes), style="magenta")
-            text.append("\nas of   ", style="bold")
-            text.append(format_time(usage.as_of))
-            if usage.source:
-                text.append(" · ", style="dim")
-                text.append(safe_text(usage.source), style="dim")
-        else:
-            text.append("waiting for the first reading…", style="dim")
-        text.append("\nwhere   ", style="bold")
-        where = [safe_text(x) for x in (resource.location, resource.hostname) if x]
-        text.append(" · ".join(where) if where else "-")
+        compact = self.screen.has_class("-short")
+        text = Text(no_wrap=True, overflow="ellipsis")  # a long line is cut, never wrapped
+        text.append_text(Text.assemble(*join_lines(usage_lines(state, now=self.now(),
+                                                               compact=compact))))
         if self.billing is not None:
             extra = self.billing(state)
             if extra is not None:
@@ -294,6 +285,9 @@ class ResourceDetail(Vertical):
             text.append("\n")
             text.append_text(Text.assemble(*lines))
         self._panel("usage").set_text(text)
+
+    def on_resize(self) -> None:
+        self.refresh_data()  # the usage panel is compact on a short terminal
 
 
 def _or_dash(value: object) -> str:
