@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bwtui.providers.base import ProviderSpec
 from bwtui.netloc import is_loopback_host
 from bwtui.paths import locate_config
+from bwtui.keymap import BINDING_IDS, key_problem, split_keys
 from bwtui.si import parse_si
 from bwtui.themes import THEMES
 
@@ -91,6 +92,8 @@ class Config:
     poll: PollSettings = field(default_factory=PollSettings)
     # A collector to attach to (``bwtui serve``'s URL), "off" to never attach; None: find one.
     collector: str | None = None
+    # [keys]: binding id -> comma-separated keys (bwtui.keymap), for App.set_keymap.
+    keys: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,7 +106,7 @@ HIVELOCITY_INTERFACES: tuple[str, ...] = ("eth0", "eth1", "public", "private", "
 ACCOUNT_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 TB_BYTES = 10**12
 
-_TOP_KEYS = ("theme", "ascii", "poll", "account", "collector")
+_TOP_KEYS = ("theme", "ascii", "poll", "account", "collector", "keys")
 _POLL_KEYS = ("altostrat_interval_s", "request_deadline_s", "max_concurrency")
 _ACCOUNT_KEYS = (
     "name",
@@ -366,8 +369,32 @@ class _Validator:
                 )
             seen[folded] = index
             accounts.append(account)
+        keys = self.keys(data["keys"]) if "keys" in data else {}
         return Config(path=path, accounts=accounts, theme=theme, ascii=ascii_, poll=poll,
-                      collector=collector)
+                      collector=collector, keys=MappingProxyType(keys))
+
+    def keys(self, value: object) -> dict[str, str]:
+        """``[keys]``: binding id = "key" | "key,key" | ["key", ...] (see bwtui.keymap)."""
+        table = ("keys",)
+        data = self.table(value, (), "keys", "keys")
+        out: dict[str, str] = {}
+        for binding, raw in data.items():
+            if binding not in BINDING_IDS:
+                raise self.error(table, binding, f"unknown key binding id '{binding}' in [keys]",
+                                 suggest(binding, tuple(BINDING_IDS)))
+            if not isinstance(raw, str) and not (isinstance(raw, list) and raw
+                                                 and all(isinstance(k, str) for k in raw)):
+                raise self.error(table, binding, f"keys.{binding} must be a key name or a list of them",
+                                 f'write {binding} = "ctrl+q" or {binding} = ["q", "ctrl+q"]')
+            keys = split_keys(raw)
+            for key in keys:
+                problem = key_problem(key)
+                if problem:
+                    raise self.error(table, binding, f"[keys] {binding}: {problem}",
+                                     'use a character ("q", "?"), a named key ("enter", "f1", '
+                                     '"pageup", "question_mark") or modifiers ("ctrl+q")')
+            out[binding] = ",".join(keys)
+        return out
 
     def collector(self, value: object) -> str | None:
         """``collector = "http://127.0.0.1:9848"`` (``bwtui serve``'s URL) or ``"off"``."""

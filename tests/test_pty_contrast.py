@@ -1,7 +1,7 @@
 """Every theme keeps every glyph readable, on the terminals operators actually have.
 
 ``bwtui --demo`` runs in a real pty for each ``TERM`` (xterm-256color, xterm, linux) with and
-without ``NO_COLOR``; in each, ``t`` walks every theme that terminal offers (on a 16-colour
+without ``NO_COLOR``; in each, ``T`` walks every theme that terminal offers (on a 16-colour
 terminal ``default`` and ``light`` *are* ``ansi`` and ``ansi-light``: see ``bwtui.themes``; with
 NO_COLOR there is only ``mono``), and the overview, the detail and the help screen are read
 through pyte. A test fails on any non-blank cell whose foreground equals its background, or whose

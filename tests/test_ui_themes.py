@@ -25,7 +25,7 @@ def test_no_color_has_one_theme() -> None:
     assert offered("256", True) == (MONO,)
 
 
-def test_t_cycles_through_what_the_terminal_offers() -> None:
+def test_the_theme_key_cycles_through_what_the_terminal_offers() -> None:
     assert next_theme("default", "256", False) == "light"
     assert next_theme("ansi-light", "256", False) == "default"
     assert next_theme("default", "16", False) == "ansi"
@@ -60,7 +60,7 @@ async def test_the_palette_offers_only_bwtui_themes() -> None:
         assert app.theme == "ansi"
 
 
-async def test_t_switches_the_theme_and_says_so() -> None:
+async def test_shift_t_switches_the_theme_and_says_so() -> None:
     notes: list[Any] = []
     app = fake_app(standard_script())
     async with app.run_test() as pilot:

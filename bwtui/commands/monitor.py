@@ -52,12 +52,16 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as error:
         return fail(str(error))
     from bwtui.demo import DemoEnv, start_demo
+    from bwtui.prefs import PrefsKeeper, load_prefs, prefs_file
     from bwtui.terminal import ascii_choice, detect
 
     terminal = detect(os.environ, ascii_choice(args.ascii, config.ascii))
-    # How the monitor looks: the theme asked for, ASCII or not, the terminal's colours.
-    look: dict[str, Any] = {"theme": args.theme or config.theme, "ascii": terminal.ascii_only,
-                            "colors": terminal.colors}
+    prefs = PrefsKeeper(load_prefs(), prefs_file(), config_theme=config.theme)
+    # How the monitor looks and reacts: the theme (--theme, else the one last chosen in the
+    # monitor, else the config's), ASCII or not, the terminal's colours, the [keys] remapping.
+    look: dict[str, Any] = {"theme": args.theme or prefs.prefs.theme_for(config.theme),
+                            "ascii": terminal.ascii_only, "colors": terminal.colors,
+                            "keymap": config.keys, "prefs": prefs}
     demo_size = args.demo_size or 12
 
     def demo_factory() -> DemoEnv:

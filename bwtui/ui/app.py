@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,9 @@ from typing import Any
 import rich
 from rich.segment import Segments
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
@@ -39,6 +38,7 @@ from bwtui.history_health import store_mark
 from bwtui.model import Period, ResourceState
 from bwtui.paths import default_config_file
 from bwtui.polling.control import PollerControl
+from bwtui.prefs import PrefsKeeper
 from bwtui.runtime import AccountRuntime, build_runtime
 from bwtui.session.billing import billing_lines
 from bwtui.session.changes import Announcement, Changes
@@ -46,9 +46,9 @@ from bwtui.session.core import MonitorSession, history_note
 from bwtui.session.history_sync import HISTORY_FLUSH_S
 from bwtui.session.live import LivePollerSource, PollerFactory
 from bwtui.session.source import MonitorSource
+from bwtui.session.rows import SORT_COLUMNS
 from bwtui.session.store import Key, MonitorStore
 from bwtui.terminal import ColorDepth
-from bwtui.themes import next_theme
 from bwtui.text import safe_text
 from bwtui.ui import messages as m
 from bwtui.ui.add_account import AddAccountScreen
@@ -59,10 +59,10 @@ from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.first_run import DemoFactory, FirstRunScreen
 from bwtui.ui.header import HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
+from bwtui.ui.look import LookMixin
 from bwtui.ui.overview import OverviewTable
 from bwtui.ui.sidebar import ResourceTree
-from bwtui.ui.theming import install_themes, line_filters
-from bwtui.ui.too_small import guard_size
+from bwtui.ui.theming import install_themes
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
 
@@ -75,7 +75,7 @@ def _css_path() -> Path:
     return here.parents[2] / "styles" / "app.tcss"
 
 
-class BwtuiApp(App[int]):
+class BwtuiApp(LookMixin, App[int]):
     """The full-screen monitor."""
 
     CSS_PATH = _css_path()
@@ -125,16 +125,24 @@ class BwtuiApp(App[int]):
         config_path: Path | None = None,
         history_problem: str | None = None,
         history_flush_s: float = HISTORY_FLUSH_S,
+        keymap: Mapping[str, str] | None = None,
+        prefs: PrefsKeeper | None = None,
     ) -> None:
         """``source`` replaces the default live poller over ``runtimes`` (built with
         ``poller_factory`` when given: tests pass a fake poller). ``colors`` is the terminal's
-        colour depth and ``no_color`` NO_COLOR (None: from the environment, as Textual reads it)."""
+        colour depth and ``no_color`` NO_COLOR (None: from the environment, as Textual reads it).
+        ``keymap`` remaps bindings by id (the config's [keys]); ``prefs`` remembers the user's
+        choices (theme, units, view, sort) for the next start."""
+        self.keymap = dict(keymap or {})
+        if "command-palette" in self.keymap:  # read by App.__init__, not by set_keymap
+            self.COMMAND_PALETTE_BINDING = self.keymap.pop("command-palette")
         super().__init__()
+        self.prefs = prefs if prefs is not None else PrefsKeeper()
         self.runtimes: list[AccountRuntime] = list(runtimes)
         self.ascii_only = ascii
         self.color_depth: ColorDepth = colors
         self.no_color = self.no_color if no_color is None else no_color
-        self.theme_choice = install_themes(self, theme, colors, self.no_color)
+        install_themes(self, theme, colors, self.no_color)
         self.demo_factory = demo_factory
         self.first_run = first_run
         self.clock: Clock = clock if clock is not None else RealClock()
@@ -151,7 +159,7 @@ class BwtuiApp(App[int]):
         self.selected: Key | None = None
         self.selected_account: str | None = None
         self.period = Period.DAY
-        self.bytes_mode = False
+        self.bytes_mode = bool(self.prefs.prefs.bytes_mode)
         self.view_mode = "detail"
         self._mode_chosen = False
         self._auto_selected: Key | None = None
@@ -195,11 +203,6 @@ class BwtuiApp(App[int]):
                           billing_text=self._billing_text, ascii_only=self.ascii_only, id="body")
         yield Footer()
 
-    def get_line_filters(self) -> Sequence[LineFilter]:
-        """Textual's filters, then NO_COLOR or the theme's contrast guard, then ASCII."""
-        return line_filters(self, super().get_line_filters(), no_color=self.no_color,
-                            ascii_only=self.ascii_only, depth=self.color_depth)
-
     def _fatal_error(self) -> None:
         """Textual's crash report, without local variables (a frame may hold an API token) and
         with every known token scrubbed from exception messages."""
@@ -215,13 +218,12 @@ class BwtuiApp(App[int]):
         )
         self._close_messages_no_wait()
 
-    def on_resize(self, event: events.Resize) -> None:
-        guard_size(self, event.size, ascii_only=self.ascii_only)  # below 60x15: "too small"
-
     def on_mount(self) -> None:
         self.set_class(self.ascii_only, "-ascii")
+        self.set_keymap(self.keymap)
+        self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme=theme.name))
         self._register_runtimes()
-        self._set_mode("detail", chosen=False)
+        self._apply_prefs()
         if self.history_problem:
             self._announce(history_note(self.history_problem))
         if self.first_run and not self.runtimes:
@@ -229,6 +231,21 @@ class BwtuiApp(App[int]):
         else:
             self.start_source()
         self._update_header()
+
+    def _apply_prefs(self) -> None:
+        """Start with the remembered units, sort and view (the view stays where it was put)."""
+        prefs = self.prefs.prefs
+        for widget in (self.tree, self.overview, self.detail):
+            widget.bytes_mode = self.bytes_mode
+        if prefs.sort in SORT_COLUMNS:
+            self.session.rows.sort_column = prefs.sort
+            self.session.rows.descending = bool(prefs.sort_descending)
+        self._set_mode(prefs.view or "detail", chosen=prefs.view is not None)
+
+    def _remember(self, **changes: Any) -> None:
+        problem = self.prefs.remember(**changes)
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
 
     def _register_runtimes(self) -> None:
         self.session.register(self.runtimes)
@@ -425,6 +442,7 @@ class BwtuiApp(App[int]):
     def action_toggle_overview(self) -> None:
         """o: the overview of everything ⇄ the selected resource."""
         self._set_mode("detail" if self.view_mode == "overview" else "overview", chosen=True)
+        self._remember(view=self.view_mode)
 
     def action_help(self) -> None:
         """? / F1: the help screen."""
@@ -472,6 +490,7 @@ class BwtuiApp(App[int]):
         self.overview.relabel_all()
         self.detail.refresh_data()
         self._update_header()
+        self._remember(bytes_mode=self.bytes_mode)
 
     def action_period(self, period: str) -> None:
         """1/2/3: the chart shows the last day, the last week, the billing period."""
@@ -509,16 +528,16 @@ class BwtuiApp(App[int]):
     def action_cycle_sort(self) -> None:
         """s: overview sort by the next column (a header click sorts by that one)."""
         self.overview.cycle_sort()
+        self._remember_sort()
         self.notify(f"Sorted by {self.session.rows.sort_label()}", timeout=2, markup=False)
+
+    def _remember_sort(self) -> None:
+        rows = self.session.rows
+        self._remember(sort=rows.sort_column, sort_descending=rows.descending)
 
     def action_clear_filter(self) -> None:
         """Esc: turn the name filter off."""
         self.query_one(MonitorBody).clear_filter()
-
-    def action_next_theme(self) -> None:
-        """t: the next theme this terminal offers."""
-        self.theme = self.theme_choice = next_theme(self.theme, self.color_depth, self.no_color)
-        self.notify(f"Theme: {self.theme}", timeout=2, markup=False)
 
     def action_filter(self) -> None:
         """/: filter resources by name."""
@@ -602,6 +621,7 @@ class BwtuiApp(App[int]):
 
     # ----- shutdown ------------------------------------------------------------------------
     async def on_unmount(self) -> None:
+        self._remember_sort()  # a header click sorts too: the last sort is kept at exit
         await self.session.write_history()  # best effort: a failure only turns history off
         await self.source.aclose()
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from bwtui.clock import Clock
 from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL
 from bwtui.history import HistoryStore
+from bwtui.prefs import PrefsKeeper
 from bwtui.runtime import AccountRuntime
 from bwtui.session.source import MonitorSource
 from bwtui.terminal import ColorDepth
@@ -21,6 +23,8 @@ def run_app(
     theme: str = "default",
     ascii: bool = False,
     colors: ColorDepth = "truecolor",
+    keymap: Mapping[str, str] | None = None,
+    prefs: PrefsKeeper | None = None,
     demo_factory: DemoFactory | None = None,
     first_run: bool = False,
     clock: Clock | None = None,
@@ -39,7 +43,8 @@ def run_app(
     if not sys.stdout.isatty():
         print(NOT_A_TERMINAL, file=sys.stderr)
         return EXIT_USAGE
-    app = BwtuiApp(runtimes, theme=theme, ascii=ascii, colors=colors, demo_factory=demo_factory,
+    app = BwtuiApp(runtimes, theme=theme, ascii=ascii, colors=colors, keymap=keymap, prefs=prefs,
+                   demo_factory=demo_factory,
                    first_run=first_run, clock=clock, history=history, demo=demo,
                    config_path=config_path, history_problem=history_problem, source=source)
     from bwtui.ui.signals import run_with_exit_signals

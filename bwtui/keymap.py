@@ -1,0 +1,95 @@
+"""Remapping keys: every binding's id, and checking key names (no Textual).
+
+The config's ``[keys]`` table maps a binding id to the keys that should run it instead of its
+default (``quit = "ctrl+q"``, ``help = ["question_mark", "h"]`` or ``"?,h"``); the monitor hands
+it to Textual's ``App.set_keymap``. An unknown id or a key name Textual would not recognise is
+a config error with the file and line, so a typo never silently leaves a key unbound.
+
+Key names are Textual's: a printable character (``q``, ``Q``, ``?``, ``/``), a named key
+(``enter``, ``escape``, ``f1``, ``pageup``, ``question_mark``...), optionally after modifiers
+(``ctrl+``, ``shift+``, ``alt+``...). Several keys are separated by commas.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+# id -> (default keys, what it does). A test checks this against every Binding in bwtui/ui.
+BINDING_IDS: dict[str, tuple[str, str]] = {
+    "quit": ("q", "quit"),
+    "help": ("question_mark", "help"),
+    "help-f1": ("f1", "help"),
+    "overview": ("o", "overview of every resource / detail of one"),
+    "add-account": ("a", "add an account"),
+    "refresh": ("r", "refresh the selected resource"),
+    "refresh-all": ("R", "refresh everything"),
+    "pause": ("p", "pause / resume polling"),
+    "units": ("b", "bits / bytes"),
+    "period-day": ("1", "chart: day"),
+    "period-week": ("2", "chart: week"),
+    "period-month": ("3", "chart: billing period"),
+    "filter": ("slash", "filter by name"),
+    "sort": ("s", "overview: next sort"),
+    "theme": ("T", "next theme"),
+    "command-palette": ("ctrl+p", "command palette"),
+    "tree-down": ("j", "sidebar: down"),
+    "tree-up": ("k", "sidebar: up"),
+    "overview-down": ("j", "overview: down"),
+    "overview-up": ("k", "overview: up"),
+    "help-close": ("question_mark", "help: close"),
+    "help-close-f1": ("f1", "help: close"),
+    "help-close-q": ("q", "help: close"),
+    "help-close-enter": ("enter", "help: close"),
+    "help-close-escape": ("escape", "help: close"),
+    "first-run-demo": ("d", "first run: start the demo"),
+    "first-run-add-account": ("a", "first run: add an account"),
+    "first-run-quit": ("q", "first run: quit"),
+    "first-run-help": ("question_mark", "first run: help"),
+    "add-account-save": ("ctrl+s", "add account: check and save"),
+    "add-account-cancel": ("escape", "add account: cancel"),
+    "add-account-cancel-q": ("q", "add account: cancel"),
+    "too-small-quit": ("q", "terminal too small: quit"),
+}
+
+MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+NAMED_KEYS = frozenset(
+    {"escape", "enter", "return", "tab", "space", "backspace", "delete", "insert", "home", "end",
+     "pageup", "pagedown", "up", "down", "left", "right", "newline", "at"}
+    | {f"f{n}" for n in range(1, 25)}
+)
+_REPLACED = {"solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
+             "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore"}
+
+
+def _character_name(char: str) -> str:
+    """Textual's name for a printable ASCII character that is not a letter or digit."""
+    name = unicodedata.name(char).lower().replace("-", "_").replace(" ", "_")
+    return _REPLACED.get(name, name)
+
+
+CHARACTER_NAMES = frozenset(_character_name(chr(c)) for c in range(0x21, 0x7F)
+                            if not chr(c).isalnum())
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` (one key, with modifiers) is not a key name Textual knows; None if it is."""
+    if not key:
+        return "an empty key name"
+    if len(key) == 1:
+        return None if key.isprintable() and not key.isspace() else f"{key!r} is not a printable key"
+    *modifiers, base = key.split("+")
+    unknown = [m for m in modifiers if m not in MODIFIERS]
+    if unknown:
+        return f"{unknown[0]!r} in {key!r} is not a modifier (use ctrl, shift, alt, meta, super, hyper)"
+    if len(base) == 1 and base.isprintable() and not base.isspace():
+        return None
+    if base in NAMED_KEYS or base in CHARACTER_NAMES:
+        return None
+    return f"{key!r} is not a key name"
+
+
+def split_keys(value: str | Iterable[str]) -> list[str]:
+    """A ``[keys]`` value (``"q,ctrl+q"`` or ``["q", "ctrl+q"]``) as a list of keys."""
+    parts = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    return [part.strip() for part in parts]

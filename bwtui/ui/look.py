@@ -1,0 +1,39 @@
+"""How the monitor draws on this terminal: its line filters, its size guard, the theme key.
+
+A mixin for :class:`bwtui.ui.app.BwtuiApp` (which sets ``ascii_only``, ``no_color`` and
+``color_depth``): the themes and filters are :mod:`bwtui.ui.theming`'s, the size guard
+:mod:`bwtui.ui.too_small`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import events
+from textual.app import App
+from textual.filter import LineFilter
+
+from bwtui.terminal import ColorDepth
+from bwtui.themes import next_theme
+from bwtui.ui.theming import line_filters
+from bwtui.ui.too_small import guard_size
+
+
+class LookMixin(App[int]):
+    """Filters (NO_COLOR or the contrast guard, ASCII), "too small", and ``T`` for the next theme."""
+
+    ascii_only: bool
+    color_depth: ColorDepth
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then NO_COLOR or the theme's contrast guard, then ASCII."""
+        return line_filters(self, super().get_line_filters(), no_color=self.no_color,
+                            ascii_only=self.ascii_only, depth=self.color_depth)
+
+    def on_resize(self, event: events.Resize) -> None:
+        guard_size(self, event.size, ascii_only=self.ascii_only)  # below 60x15: "too small"
+
+    def action_next_theme(self) -> None:
+        """T: the next theme this terminal offers (remembered through the theme signal)."""
+        self.theme = next_theme(self.theme, self.color_depth, self.no_color)
+        self.notify(f"Theme: {self.theme}", timeout=2, markup=False)
