@@ -61,7 +61,7 @@ async def test_choices_made_in_the_monitor_come_back_at_the_next_start(tmp_path:
         await pilot.press("T", "b", "o", "s")
     saved = json.loads(path.read_text())
     assert saved == {"theme": "light", "theme_config": "default", "bytes_mode": True,
-                     "view": "overview", "sort": "in"}
+                     "view": "overview", "sort": "in", "sort_descending": True}
 
     prefs = load_prefs(path)
     again = fake_app(standard_script(), prefs=PrefsKeeper(prefs, path), theme=prefs.theme_for("default"))

@@ -132,7 +132,7 @@ def _report(capsys: pytest.CaptureFixture[str], store: HistoryStore, config: Pat
     parser_args = ["report", "--config", str(config), "--history", str(store.path), *args]
     from bwtui.cli import build_parser
 
-    namespace = build_parser().parse_args(parser_args)
+    namespace = build_parser("report").parse_args(parser_args)
     code = report.run(namespace, now=NOW)
     out, err = capsys.readouterr()
     return code, out, err

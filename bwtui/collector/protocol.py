@@ -30,13 +30,14 @@ import json
 import math
 import types
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from bwtui.config import AccountConfig
 from bwtui.events import PollEvent, SourceChanged
 from bwtui.history import ExportRow
 from bwtui.model import ErrorKind, ProviderError, Sample
+from bwtui.samples import SampleRun
 
 FEED_PROTOCOL = "bwtui-feed"
 FEED_VERSION = 1
@@ -74,7 +75,7 @@ def to_plain(value: object) -> Any:
                               "status": value.status, "retry_after_s": to_plain(value.retry_after_s)})
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _without_none({f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)})
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, (tuple, list, SampleRun)):
         return [to_plain(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): to_plain(item) for key, item in value.items()}
@@ -241,6 +242,9 @@ def _from_plain(tp: Any, data: Any) -> Any:
             except (TypeError, ValueError, KeyError) as error:
                 errors.append(str(error))
         raise ValueError("; ".join(errors) or "no type fits")
+    if origin is Sequence:  # a state's history: read back as a tuple
+        _need(data, list)
+        return tuple(_from_plain(get_args(tp)[0], item) for item in data)
     if origin is tuple:
         args = get_args(tp)
         _need(data, list)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from bwtui.commands.common import add_collector_option, add_config_option, collector_arg, fail
+from bwtui.cli_options import add_collector_option, add_config_option
+from bwtui.commands.common import collector_arg, fail
 
 DEFAULT_LISTEN = "127.0.0.1:9849"
 
