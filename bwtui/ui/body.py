@@ -15,6 +15,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.events import Key as KeyEvent
 from textual.message import Message
@@ -32,6 +33,13 @@ from bwtui.ui.sidebar import ResourceTree
 
 class MonitorBody(Horizontal):
     """Sidebar and main pane; switches between detail and overview, and runs the name filter."""
+
+    BINDINGS = [
+        # priority: taken as the key arrives (before the keys typed after it reach the view),
+        # so text typed or pasted straight after '/' goes into the box
+        Binding("slash", "filter", "Filter", show=False, id="filter", priority=True),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
+    ]
 
     class FilterClosed(Message):
         """The user is done with the filter box (the filter itself stays as typed)."""
@@ -88,6 +96,16 @@ class MonitorBody(Horizontal):
             self.query_one(ResourceTree).focus()
 
     # ----- the name filter -----------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the filter box, '/' is text."""
+        return not (action == "filter" and isinstance(self.app.focused, Input))
+
+    def action_filter(self) -> None:
+        self.open_filter()
+
+    def action_clear_filter(self) -> None:
+        self.clear_filter()
+
     def open_filter(self) -> None:
         """Show the filter box (and the sidebar it lives in) and type into it. The box holds
         the current filter, selected: typing replaces it, enter keeps it, an empty box clears it."""

@@ -197,6 +197,10 @@ class ResourceTree(ScrollView, can_focus=True):
         self._relabel(("resource", key))
 
     def update_account(self, name: str) -> None:
+        """Relabel an account; one with no line yet (not in the config) gets one."""
+        if ("account", name) not in self._index and name in self.store.accounts \
+                and not self.rows.filtering:
+            self.rebuild()
         self._relabel(("account", name))
 
     def update_lines(self, keys: Iterable[Key]) -> None:
