@@ -82,7 +82,10 @@ class MonitorBody(Horizontal):
     def show(self, *, overview: bool, picked: Key | None) -> None:
         """The overview (opening on ``picked``, a resource the user chose) or the detail pane."""
         table = self.query_one(OverviewTable)
-        self.query_one("#sidebar").display = not overview
+        # While the filter box is open (the user is typing), it stays on screen and keeps the
+        # focus, whatever switches the view (the overview comes up when a big list arrives).
+        typing = self.query_one("#filter", Input).display
+        self.query_one("#sidebar").display = not overview or typing
         self.query_one(ResourceDetail).display = not overview
         table.display = overview
         if overview:
@@ -90,10 +93,12 @@ class MonitorBody(Horizontal):
             if picked is not None:
                 table.follow_top = False
                 table.highlight(picked)
-            table.focus()
+            if not typing:
+                table.focus()
         else:
             self.query_one(ResourceDetail).refresh_data()
-            self.query_one(ResourceTree).focus()
+            if not typing:
+                self.query_one(ResourceTree).focus()
 
     # ----- the name filter -----------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
