@@ -198,7 +198,8 @@ class BwtuiApp(LookMixin, App[int]):
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.clock.now, ascii_only=self.ascii_only, id="header")
         yield MonitorBody(self.store, self.session.rows, now=self.clock.now,
-                          billing_text=self._billing_text, ascii_only=self.ascii_only, id="body")
+                          billing_text=self._billing_text, filter_changed=self._filter_changed,
+                          ascii_only=self.ascii_only, id="body")
         yield Footer()
 
     def _fatal_error(self) -> None:
@@ -532,7 +533,7 @@ class BwtuiApp(LookMixin, App[int]):
     def on_monitor_body_filter_closed(self) -> None:
         self.query_one(MonitorBody).show(overview=self.view_mode == "overview", picked=None)
 
-    def on_monitor_body_filter_changed(self) -> None:
+    def _filter_changed(self) -> None:
         self.selected = self.selected if self.session.rows.is_shown(self.selected) else None
         self._update_header()
 

@@ -44,9 +44,6 @@ class MonitorBody(Horizontal):
     class FilterClosed(Message):
         """The user is done with the filter box (the filter itself stays as typed)."""
 
-    class FilterChanged(Message):
-        """The filter changed (the header says so)."""
-
     def __init__(
         self,
         store: MonitorStore,
@@ -54,6 +51,7 @@ class MonitorBody(Horizontal):
         *,
         now: Callable[[], float],
         billing_text: Callable[[ResourceState], Text | None],
+        filter_changed: Callable[[], None] = lambda: None,
         ascii_only: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -62,6 +60,7 @@ class MonitorBody(Horizontal):
         self._rows = rows
         self._now = now
         self._billing_text = billing_text
+        self._filter_changed_cb = filter_changed  # the header's note, redrawn in the same frame
         self._ascii_only = ascii_only
 
     def compose(self) -> ComposeResult:
@@ -137,7 +136,7 @@ class MonitorBody(Horizontal):
         detail = self.query_one(ResourceDetail)
         if detail.key is not None and not self._rows.is_shown(detail.key):
             detail.show(None)  # nothing matches: the detail never shows a hidden resource
-        self.post_message(self.FilterChanged())
+        self._filter_changed_cb()
 
     def clear_filter(self) -> bool:
         """Turn the filter off (``Esc``); False when there was none."""
