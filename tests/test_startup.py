@@ -68,7 +68,7 @@ def test_help_imports_no_command_and_nothing_heavy(tmp_path: Path) -> None:
     code, modules = _run(tmp_path, "--help")
     assert code == 0
     assert _leaks(modules) == []
-    assert sorted(m for m in modules if m.startswith("bwtui.commands.")) == ["bwtui.commands.options"]
+    assert sorted(m for m in modules if m.startswith("bwtui.commands.")) == []
     assert "bwtui.config" not in modules and "httpx" not in modules
 
 
@@ -79,7 +79,7 @@ def test_status_loads_neither_textual_nor_the_simulator_nor_httpx_cli(tmp_path: 
     assert "httpx" in modules  # it did make its requests
     assert _leaks(modules) == []
     commands = sorted(m for m in modules if m.startswith("bwtui.commands."))
-    assert commands == ["bwtui.commands.common", "bwtui.commands.options", "bwtui.commands.status"]
+    assert commands == ["bwtui.commands.common", "bwtui.commands.status"]
 
 
 def test_check_loads_only_its_own_command(tmp_path: Path, config: Path) -> None:
@@ -87,7 +87,7 @@ def test_check_loads_only_its_own_command(tmp_path: Path, config: Path) -> None:
     assert code in (2, 3)
     assert _leaks(modules) == []
     assert sorted(m for m in modules if m.startswith("bwtui.commands.")) == [
-        "bwtui.commands.check", "bwtui.commands.common", "bwtui.commands.options"]
+        "bwtui.commands.check", "bwtui.commands.common"]
 
 
 def test_every_command_is_listed_with_its_own_help_line() -> None:

@@ -242,9 +242,10 @@ def _from_plain(tp: Any, data: Any) -> Any:
             except (TypeError, ValueError, KeyError) as error:
                 errors.append(str(error))
         raise ValueError("; ".join(errors) or "no type fits")
-    if origin is Sequence:  # a state's history: read back as a tuple
+    if origin is Sequence:  # a state's history: read back as a compact run, like the poller's
         _need(data, list)
-        return tuple(_from_plain(get_args(tp)[0], item) for item in data)
+        items = tuple(_from_plain(get_args(tp)[0], item) for item in data)
+        return SampleRun(items) if get_args(tp)[0] is Sample else items
     if origin is tuple:
         args = get_args(tp)
         _need(data, list)
@@ -256,10 +257,6 @@ def _from_plain(tp: Any, data: Any) -> Any:
     if origin in (list,):
         _need(data, list)
         return [_from_plain(get_args(tp)[0], item) for item in data]
-    if origin is Sequence:  # a resource's history: kept as a compact run, like the poller's
-        _need(data, list)
-        items = tuple(_from_plain(get_args(tp)[0], item) for item in data)
-        return SampleRun(items) if get_args(tp)[0] is Sample else items
     if origin in (dict, Mapping) or tp is Mapping:
         _need(data, dict)
         value_type = get_args(tp)[1] if get_args(tp) else Any
