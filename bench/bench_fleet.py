@@ -4,7 +4,7 @@ Runs ``bwtui --demo --demo-size N`` (N Hivelocity services on the in-process sim
 speed, so polling runs the whole time) in a 120×40 pseudo-terminal read with pyte, and
 measures what issue 15 part 1 sets targets for:
 
-* start → first full frame (the resource list and a rate on screen);
+* start → first full frame (all N resources listed, per the header, and a rate on screen);
 * RSS at the first frame and the highest RSS sampled while polling (process and children);
 * key → screen latency, median and p95, for each key kind: every character typed into the
   filter (``/`` then ``m i r r o r``: the header's ``filter: …`` note changes), backspace,
@@ -52,7 +52,7 @@ COLS, ROWS = 120, 40
 KEY_TIMEOUT_S = 3.0
 FILTER_TEXT = "mirror"
 RATE = re.compile(r"\d(\.\d+)?\s?[kMGT]?(bit|B)/s")
-LISTED = re.compile(r"\b[1-9][\d,]* resources\b")
+LISTED = re.compile(r"\b([1-9][\d,]*) resources\b")
 TARGETS = {"first_frame_s": 1.5, "key_p95_ms": 50.0, "rss_mb": 120.0}
 
 
@@ -207,9 +207,12 @@ def key_round(session: PtySession, run: Run, *, note: bool) -> None:
         run.add("s", press(session, "s", lambda b=before_header: column_header(session) != b))
 
 
-def full_frame(display: Sequence[str]) -> bool:
+def full_frame(display: Sequence[str], minimum: int = 1) -> bool:
+    """At least ``minimum`` resources listed (the header's count) and a rate on screen."""
     shown = "\n".join(display)
-    return LISTED.search(shown) is not None and RATE.search(shown) is not None
+    listed = LISTED.search(shown)
+    return (listed is not None and int(listed.group(1).replace(",", "")) >= minimum
+            and RATE.search(shown) is not None)
 
 
 def measure(label: str, repo: Path, size: int, rounds: int, profile_dir: Path | None, *,
@@ -220,7 +223,7 @@ def measure(label: str, repo: Path, size: int, rounds: int, profile_dir: Path | 
     with PtySession(argv, cols=COLS, rows=ROWS, cwd=repo, env=env, raw_limit=1 << 20) as session:
         proc = psutil.Process(session.pid)
         try:
-            at = session.wait_until(lambda: full_frame(session.screen.display), 60.0,
+            at = session.wait_until(lambda: full_frame(session.screen.display, size), 60.0,
                                     what="first full frame")
         except PtyTimeout as error:
             run.note = f"no full frame within 60 s: {str(error)[:200]}"

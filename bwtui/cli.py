@@ -83,9 +83,9 @@ def chosen_command(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser(command: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
-    """The argument parser: ``command``'s full parser (``every``: all of them), the other
-    sub-commands as one-line entries."""
+def build_parser(command: str | None = None, *, lazy: bool = False) -> argparse.ArgumentParser:
+    """The argument parser with every sub-command's full parser; ``lazy``: only ``command``'s
+    (None: none), the others as one-line entries (what ``main`` uses)."""
     parser = argparse.ArgumentParser(
         prog="bwtui",
         description="Terminal bandwidth monitor for Hivelocity servers and Altostrat VPN instances.",
@@ -128,7 +128,7 @@ def build_parser(command: str | None = None, *, every: bool = False) -> argparse
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in SUBCOMMANDS.items():
-        if every or name == command:
+        if not lazy or name == command:
             importlib.import_module(f"bwtui.commands.{name}").add_parser(subparsers)
         else:
             subparsers.add_parser(name, help=help_text)
@@ -138,7 +138,7 @@ def build_parser(command: str | None = None, *, every: bool = False) -> argparse
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run the chosen command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(chosen_command(argv))
+    parser = build_parser(chosen_command(argv), lazy=True)
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     try:

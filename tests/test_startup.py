@@ -68,7 +68,7 @@ def test_help_imports_no_command_and_nothing_heavy(tmp_path: Path) -> None:
     code, modules = _run(tmp_path, "--help")
     assert code == 0
     assert _leaks(modules) == []
-    assert sorted(m for m in modules if m.startswith("bwtui.commands")) == []
+    assert sorted(m for m in modules if m.startswith("bwtui.commands.")) == []
     assert "bwtui.config" not in modules and "httpx" not in modules
 
 
@@ -91,16 +91,17 @@ def test_check_loads_only_its_own_command(tmp_path: Path, config: Path) -> None:
 
 
 def test_every_command_is_listed_with_its_own_help_line() -> None:
-    parser = build_parser(every=True)
+    parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")
     helps = {action.dest: action.help for action in subparsers._choices_actions}
     assert helps == SUBCOMMANDS
 
 
 def test_each_command_still_parses_its_own_options() -> None:
-    args = build_parser("status").parse_args(["status", "--json"])
+    args = build_parser("status", lazy=True).parse_args(["status", "--json"])
     assert args.command == "status" and args.json
-    args = build_parser("check").parse_args(["--config", "x.toml", "check", "--warning", "5M"])
+    args = build_parser("check", lazy=True).parse_args(
+        ["--config", "x.toml", "check", "--warning", "5M"])
     assert args.command == "check" and args.config == "x.toml"
 
 

@@ -32,12 +32,12 @@ async def test_s_steps_the_sort_through_every_column_and_the_header_shows_which(
     app = fake_app(named_script())
     async with app.run_test(size=SIZE) as pilot:
         await open_overview(pilot, app)
-        assert "▼ out" in header_line(app)
+        assert "out ▼" in header_line(app)
         outs = [app.store.rates(k)[1] for k in app.overview.ordered_keys]
         assert outs == sorted(outs, reverse=True)
         await pilot.press("s")
         await pilot.pause()
-        assert app.session.rows.sort_column == "in" and "▼ in" in header_line(app)
+        assert app.session.rows.sort_column == "in" and "in ▼" in header_line(app)
         ins = [app.store.rates(k)[0] for k in app.overview.ordered_keys]
         assert ins == sorted(ins, reverse=True)
         await pilot.press("s")
@@ -288,3 +288,25 @@ async def test_keys_typed_straight_after_slash_all_reach_the_filter() -> None:
         await pilot.press("slash")  # in the box, '/' is text
         await pilot.pause()
         assert "filter: cache/ · 0 of 12" in screen_text(app)
+
+
+async def test_a_big_list_arriving_while_typing_a_filter_keeps_the_box_and_its_focus() -> None:
+    """The view switches to the overview when many resources arrive; the box stays put."""
+    from bwtui.events import AccountListed
+    from ui_support import make_resources
+
+    app = fake_app(named_script(services=4, instances=2))  # 6 resources: the detail view
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.view_mode == "detail"
+        await pilot.press("slash", "n", "o")
+        many = make_resources("hv-prod", "hivelocity", 40, [f"node-{i:02d}" for i in range(40)])
+        app.poller.emit(AccountListed("hv-prod", "hivelocity", tuple(many)))
+        await pilot.pause()
+        assert app.view_mode == "overview"
+        await pilot.press("d", "e", "-", "0", "7")
+        await pilot.pause()
+        assert "filter: node-07 · 1 of 42" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is app.overview and app.overview.ordered_keys == [("hv-prod", "1007")]

@@ -242,9 +242,10 @@ def _from_plain(tp: Any, data: Any) -> Any:
             except (TypeError, ValueError, KeyError) as error:
                 errors.append(str(error))
         raise ValueError("; ".join(errors) or "no type fits")
-    if origin is Sequence:  # a state's history: read back as a tuple
+    if origin is Sequence:  # a state's history: read back as a compact run, like the poller's
         _need(data, list)
-        return tuple(_from_plain(get_args(tp)[0], item) for item in data)
+        items = tuple(_from_plain(get_args(tp)[0], item) for item in data)
+        return SampleRun(items) if get_args(tp)[0] is Sample else items
     if origin is tuple:
         args = get_args(tp)
         _need(data, list)

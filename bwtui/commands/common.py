@@ -92,7 +92,13 @@ def poll_for(
     if getattr(args, "demo", False):
         return poll_demo_once(only_account=only_account, when_short=when_short)
     config = load_config_for(args)
-    from bwtui.collector.viewer import oneshot_via_collector
+    from bwtui.collector.discovery import find_collector
 
-    shot = oneshot_via_collector(config, option=collector_arg(args), only_account=only_account)
+    shot = None
+    if find_collector(option=collector_arg(args), configured=config.collector) is not None:
+        # Only then the viewer's code (a session to replay the snapshot into): a direct poll,
+        # the usual case, never loads it.
+        from bwtui.collector.viewer import oneshot_via_collector
+
+        shot = oneshot_via_collector(config, option=collector_arg(args), only_account=only_account)
     return shot if shot is not None else poll_once(config, only_account=only_account, when_short=when_short)

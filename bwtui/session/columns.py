@@ -141,7 +141,7 @@ def header_cells(layout: Layout, sort_column: str, descending: bool, *,
             if key == "status":
                 label = arrow
             elif len(label) + 2 <= width:
-                label = f"{arrow} {label}" if right else f"{label} {arrow}"
+                label = f"{label} {arrow}"
             elif right:
                 label = arrow + label[: max(0, width + GAP - 1)]
             else:

@@ -393,7 +393,7 @@ class ResourceRows:
         """The first shown resource in config order."""
         return self._shown[0] if self._shown else None
 
-    def is_shown(self, key: Key) -> bool:
+    def is_shown(self, key: Key | None) -> bool:
         return key in self._shown_set
 
     # ----- totals -------------------------------------------------------------------------

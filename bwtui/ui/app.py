@@ -26,7 +26,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer
 from textual.worker import Worker
 
 from bwtui.clock import Clock, RealClock
@@ -98,11 +98,8 @@ class BwtuiApp(LookMixin, App[int]):
         Binding("1", "period('day')", "Day", id="period-day"),
         Binding("2", "period('week')", "Week", id="period-week"),
         Binding("3", "period('month')", "Period", id="period-month"),
-        # priority: handled as the key arrives, so text typed straight after it reaches the box
-        Binding("slash", "filter", "Filter", id="filter", priority=True),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         *CHART_BINDINGS,
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
         Binding("T", "next_theme", "Theme", show=False, id="theme"),
     ]
 
@@ -200,7 +197,8 @@ class BwtuiApp(LookMixin, App[int]):
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.clock.now, ascii_only=self.ascii_only, id="header")
         yield MonitorBody(self.store, self.session.rows, now=self.clock.now,
-                          billing_text=self._billing_text, ascii_only=self.ascii_only, id="body")
+                          billing_text=self._billing_text, filter_changed=self._filter_changed,
+                          ascii_only=self.ascii_only, id="body")
         yield Footer()
 
     def _fatal_error(self) -> None:
@@ -317,9 +315,7 @@ class BwtuiApp(LookMixin, App[int]):
         if changes.listed is not None:
             self._account_listed(changes.listed)
         for account in changes.accounts:
-            if not self.tree.has_account(account) and not self.session.rows.filtering:
-                self.tree.rebuild()  # an account the config did not name
-            self.tree.update_account(account)
+            self.tree.update_account(account)  # (one the config did not name: a new line)
             if self.selected is None and self.selected_account == account:
                 self.detail.refresh_data()
         if changes.paused is not None:
@@ -408,7 +404,6 @@ class BwtuiApp(LookMixin, App[int]):
     @on(ResourceTree.Highlighted)
     def _tree_highlighted(self, event: ResourceTree.Highlighted) -> None:
         data = event.data
-        self.tree.wanted = data
         if data[0] == "resource":
             if data[1] != self.selected:
                 self.select_resource(data[1])
@@ -502,12 +497,7 @@ class BwtuiApp(LookMixin, App[int]):
         self.detail.chart.command(verb, arg)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Chart keys where a chart is; '/' on the main screen only (in a text box it is text)."""
-        if action == "chart":
-            return chart_keys_active(self, str(parameters[0]))
-        if action == "filter":
-            return len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
-        return True
+        return chart_keys_active(self, str(parameters[0])) if action == "chart" else True
 
     @on(ChartPanel.PeriodWanted)
     def _period_wanted(self, message: ChartPanel.PeriodWanted) -> None:
@@ -535,10 +525,6 @@ class BwtuiApp(LookMixin, App[int]):
         rows = self.session.rows
         self._remember(sort=rows.sort_column, sort_descending=rows.descending)
 
-    def action_clear_filter(self) -> None:
-        """Esc: turn the name filter off."""
-        self.query_one(MonitorBody).clear_filter()
-
     def action_filter(self) -> None:
         """/: filter resources by name."""
         self.query_one(MonitorBody).open_filter()
@@ -546,9 +532,8 @@ class BwtuiApp(LookMixin, App[int]):
     def on_monitor_body_filter_closed(self) -> None:
         self.query_one(MonitorBody).show(overview=self.view_mode == "overview", picked=None)
 
-    def on_monitor_body_filter_changed(self) -> None:
-        if self.selected is not None and not self.session.rows.is_shown(self.selected):
-            self.selected = None
+    def _filter_changed(self) -> None:
+        self.selected = self.selected if self.session.rows.is_shown(self.selected) else None
         self._update_header()
 
     # ----- the demo and new accounts ---------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.events import Key as KeyEvent
 from textual.message import Message
@@ -33,11 +34,15 @@ from bwtui.ui.sidebar import ResourceTree
 class MonitorBody(Horizontal):
     """Sidebar and main pane; switches between detail and overview, and runs the name filter."""
 
+    BINDINGS = [
+        # priority: taken as the key arrives (before the keys typed after it reach the view),
+        # so text typed or pasted straight after '/' goes into the box
+        Binding("slash", "filter", "Filter", id="filter", priority=True),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
+    ]
+
     class FilterClosed(Message):
         """The user is done with the filter box (the filter itself stays as typed)."""
-
-    class FilterChanged(Message):
-        """The filter changed (the header says so)."""
 
     def __init__(
         self,
@@ -46,6 +51,7 @@ class MonitorBody(Horizontal):
         *,
         now: Callable[[], float],
         billing_text: Callable[[ResourceState], Text | None],
+        filter_changed: Callable[[], None] = lambda: None,
         ascii_only: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -54,6 +60,7 @@ class MonitorBody(Horizontal):
         self._rows = rows
         self._now = now
         self._billing_text = billing_text
+        self._filter_changed_cb = filter_changed  # the header's note, redrawn in the same frame
         self._ascii_only = ascii_only
 
     def compose(self) -> ComposeResult:
@@ -74,7 +81,10 @@ class MonitorBody(Horizontal):
     def show(self, *, overview: bool, picked: Key | None) -> None:
         """The overview (opening on ``picked``, a resource the user chose) or the detail pane."""
         table = self.query_one(OverviewTable)
-        self.query_one("#sidebar").display = not overview
+        # While the filter box is open (the user is typing), it stays on screen and keeps the
+        # focus, whatever switches the view (the overview comes up when a big list arrives).
+        typing = self.query_one("#filter", Input).display
+        self.query_one("#sidebar").display = not overview or typing
         self.query_one(ResourceDetail).display = not overview
         table.display = overview
         if overview:
@@ -82,12 +92,24 @@ class MonitorBody(Horizontal):
             if picked is not None:
                 table.follow_top = False
                 table.highlight(picked)
-            table.focus()
+            if not typing:
+                table.focus()
         else:
             self.query_one(ResourceDetail).refresh_data()
-            self.query_one(ResourceTree).focus()
+            if not typing:
+                self.query_one(ResourceTree).focus()
 
     # ----- the name filter -----------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the filter box, '/' is text."""
+        return not (action == "filter" and isinstance(self.app.focused, Input))
+
+    def action_filter(self) -> None:
+        self.open_filter()
+
+    def action_clear_filter(self) -> None:
+        self.clear_filter()
+
     def open_filter(self) -> None:
         """Show the filter box (and the sidebar it lives in) and type into it. The box holds
         the current filter, selected: typing replaces it, enter keeps it, an empty box clears it."""
@@ -114,7 +136,7 @@ class MonitorBody(Horizontal):
         detail = self.query_one(ResourceDetail)
         if detail.key is not None and not self._rows.is_shown(detail.key):
             detail.show(None)  # nothing matches: the detail never shows a hidden resource
-        self.post_message(self.FilterChanged())
+        self._filter_changed_cb()
 
     def clear_filter(self) -> bool:
         """Turn the filter off (``Esc``); False when there was none."""

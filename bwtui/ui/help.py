@@ -49,7 +49,6 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Provider's graph", "The provider's own bandwidth image (i; one request)", "chart('image')"),
     ("Filter by name", "Show only resources whose name matches (/)", "filter"),
     ("Sort overview", "Sort by the next column: rates, totals, %, cost, age, name (s)", "cycle_sort"),
-    ("Clear filter", "Show every resource again (Esc)", "clear_filter"),
     ("Help", "Keys and status glyphs (? or F1)", "help"),
     ("Add account", "Add a provider account; the key is checked first (a)", "add_account"),
 )

@@ -190,7 +190,9 @@ class OverviewTable(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         width = self.scrollable_content_region.width or self.size.width
-        self.virtual_size = Size(width, 1 + len(self._order) + len(self._totals_plan()))
+        size = Size(width, 1 + len(self._order) + len(self._totals_plan()))
+        if size != self.virtual_size:  # a new size lays the screen out again: only when it moves
+            self.virtual_size = size
 
     def _position(self, key: Key) -> int | None:
         if self._index is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,6 +49,8 @@ def run_app(
                    first_run=first_run, clock=clock, history=history, demo=demo,
                    config_path=config_path, history_problem=history_problem, source=source)
     from bwtui.ui.signals import run_with_exit_signals
+
+    gc.freeze()  # what exists now lives as long as the app: collections need never walk it
 
     try:
         result = run_with_exit_signals(app)  # SIGTERM/SIGHUP: a clean exit, 143/129

@@ -130,7 +130,9 @@ class ResourceTree(ScrollView, can_focus=True):
         self._index_cache = None
         self._parts.clear()
         self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width or self.size.width, len(lines))
+        size = Size(self.scrollable_content_region.width or self.size.width, len(lines))
+        if size != self.virtual_size:
+            self.virtual_size = size
         self.refresh()
         wanted = self.wanted if self.wanted is not None else self._cursor
         if wanted is not None and wanted in self._index:
@@ -197,6 +199,10 @@ class ResourceTree(ScrollView, can_focus=True):
         self._relabel(("resource", key))
 
     def update_account(self, name: str) -> None:
+        """Relabel an account; one with no line yet (not in the config) gets one."""
+        if ("account", name) not in self._index and name in self.store.accounts \
+                and not self.rows.filtering:
+            self.rebuild()
         self._relabel(("account", name))
 
     def update_lines(self, keys: Iterable[Key]) -> None:
