@@ -98,6 +98,7 @@ class BwtuiApp(LookMixin, App[int]):
         Binding("1", "period('day')", "Day", id="period-day"),
         Binding("2", "period('week')", "Week", id="period-week"),
         Binding("3", "period('month')", "Period", id="period-month"),
+        Binding("slash", "filter", "Filter", id="filter"),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         *CHART_BINDINGS,
         Binding("T", "next_theme", "Theme", show=False, id="theme"),

@@ -37,7 +37,7 @@ class MonitorBody(Horizontal):
     BINDINGS = [
         # priority: taken as the key arrives (before the keys typed after it reach the view),
         # so text typed or pasted straight after '/' goes into the box
-        Binding("slash", "filter", "Filter", id="filter", priority=True),
+        Binding("slash", "filter", "Filter", show=False, id="filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
 
