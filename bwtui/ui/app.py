@@ -299,7 +299,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
             if not self.tree.has_account(account) and not self.session.rows.filtering:
                 self.tree.rebuild()  # an account the config did not name
             self.tree.update_account(account)
-            if self.selected is None and self.selected_account == account:
+            if self.selected_account == account:  # its summary, or a resource's budget note
                 self.detail.refresh_data()
         if changes.paused is not None:
             self.tree.relabel_all()
