@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bwtui.config import AccountConfig
-from bwtui.model import ProviderError, RateLimit, Resource, ResourceState, Series
+from bwtui.model import ProviderError, RateLimit, Resource, ResourceState, Series, SkippedItem
 from bwtui.model import Period
 
 ResourceKey = tuple[str, str]
@@ -18,6 +18,8 @@ class AccountListed:
     account: str
     provider: str
     resources: tuple[Resource, ...]
+    # What the listing held that bwtui does not watch, and why (Hivelocity devices without a plan).
+    skipped: tuple[SkippedItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

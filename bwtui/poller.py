@@ -536,7 +536,8 @@ class Poller:
         acct.group.demand_dirty = True
         if listed != acct.listed:
             acct.listed = listed
-            self._emit(AccountListed(acct.name, client.provider, listed))
+            self._emit(AccountListed(acct.name, client.provider, listed,
+                                     tuple(getattr(client, "skipped", None) or ())))
             if self._ledger is not None:
                 try:
                     self._ledger.save_listing(acct.name, client.provider, listed, now)

@@ -70,7 +70,7 @@ async def test_choices_made_in_the_monitor_come_back_at_the_next_start(tmp_path:
         assert again.theme == "light"
         assert again.bytes_mode is True and again.detail.bytes_mode is True
         assert again.view_mode == "overview"
-        assert again.overview.sort_mode == "in"
+        assert (again.session.rows.sort_column, again.session.rows.descending) == ("in", True)
 
 
 async def test_without_a_prefs_file_nothing_is_written(tmp_path: Path) -> None:

@@ -115,8 +115,9 @@ def test_billing_lines_label_the_projection_an_estimate() -> None:
     lines = billing_lines(session.billing(state), state)
     assert lines is not None
     text = "".join(part for part, _ in lines)
-    assert text.startswith("month   ") and "% elapsed" in text
-    assert "\nest.    out " in text and "at period end" in text
+    assert text.startswith("billing 1 Jan to 1 Feb (calendar month) · ") and "% elapsed" in text
+    assert "\nest.    out " in text and "at period end (estimate)" in text
+    assert "\ncost    $" in text and "overage by period end (estimate)" in text
     assert billing_lines(session.billing(state), dataclasses.replace(state, usage=None)) is None
     assert billing_lines(None, state) is None
 

@@ -231,7 +231,7 @@ async def test_a_crossing_notifies_and_rings_once_and_recovery_does_not_ring() -
         text = screen_text(app)
         assert "WARNING !" in text and "out 500 Mbit/s > warning 400 Mbit/s" in text
         label = app.tree.label(("resource", resource.key))
-        assert "● web-01 " in label.plain and " ! " in label.plain
+        assert "▲ web-01 " in label.plain and " ! " in label.plain  # the glyph changes shape too
         assert label.plain.endswith(" 500 Mbit/s")
         assert any("yellow" in str(span.style) for span in label.spans)  # marked, and not by markup
 

@@ -100,7 +100,7 @@ async def test_totals_per_account_and_overall_sit_under_the_rows() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await open_overview(pilot, app)
         lines = screen_text(app).splitlines()
-        footer_at = next(i for i, line in enumerate(lines) if line.strip().startswith("q Quit"))
+        footer_at = next(i for i, line in enumerate(lines) if "q Quit" in line)
         totals = lines[footer_at - 3:footer_at]
         assert "hv-prod (8)" in totals[0] and "vpn (4)" in totals[1] and "all (12)" in totals[2]
         accounts, overall = app.session.rows.totals()

@@ -1,6 +1,7 @@
 """Thresholds as the monitor uses them: mark a resource, announce each crossing once.
 
-Each poll of a resource with thresholds is evaluated (rates, projected share of the allowance);
+Each poll of a resource is evaluated (rates, projected share of the allowance: the default
+overage flag applies with no thresholds configured, and marks quietly, without a toast or bell);
 the store keeps the mark (``warning``/``critical`` with reasons) for every view, and a
 :class:`~bwtui.thresholds.ThresholdLatch` makes sure a crossing is announced once, with the bell
 when it rises, quietly when it recovers.
@@ -13,7 +14,14 @@ from bwtui.model import ResourceState
 from bwtui.session.changes import Announcement
 from bwtui.session.store import Alert, MonitorStore
 from bwtui.text import safe_text
-from bwtui.thresholds import Level, ThresholdLatch, effective_thresholds, evaluate_for, has_thresholds
+from bwtui.thresholds import (
+    Level,
+    ThresholdLatch,
+    effective_thresholds,
+    evaluate_for,
+    has_thresholds,
+    overage_levels,
+)
 
 NAME_MAX = 60
 REASON_MAX = 120
@@ -30,8 +38,12 @@ class ThresholdAlerts:
 
     def check(self, state: ResourceState, account: AccountConfig | None, now: float) -> Announcement | None:
         """Mark ``state``'s resource over (or back within) its thresholds; an announcement per crossing."""
-        if account is None or not has_thresholds(effective_thresholds(account, state.resource.id)):
+        if account is None:
             return None
+        thresholds = effective_thresholds(account, state.resource.id)
+        configured = has_thresholds(thresholds)
+        if not configured and overage_levels(thresholds)[1] is None:
+            return None  # nothing configured and the default overage flag turned off
         try:
             evaluation = evaluate_for(state, account, now)
         except Exception:  # noqa: BLE001 - a threshold bug must not break the monitor
@@ -46,8 +58,8 @@ class ThresholdAlerts:
             self._store.apply_alert(key, Alert(level.value.lower(), reasons))
         else:
             self._store.apply_alert(key, None)
-        if crossing is None:
-            return None
+        if crossing is None or not configured:
+            return None  # the default overage flag marks quietly: no toast storm at start
         name = safe_text(state.resource.name, max_len=NAME_MAX)
         if not crossing.escalated:
             return Announcement(f"{name}: back within thresholds", title="recovered",

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bwtui.session.detail_text import short_rate
 from bwtui.session.format import format_age, format_bytes, format_money, format_rate, sparkline
 from bwtui.session.rows import RowValues, Totals, data_age_s
-from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph
+from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph, marked_glyph
 from bwtui.session.store import Key, MonitorStore
 from bwtui.model import Period
 from bwtui.samples import out_values
@@ -157,21 +158,22 @@ def row_cells(store: MonitorStore, key: Key, values: RowValues, layout: Layout, 
     status = store.status(key)
     alert = store.alert_level(key)
     alert_style = ALERT_STYLES[alert] if alert is not None else ""
+    basis = state.resource.rate_basis if state is not None else None  # Vultr: daily averages
     out: list[Cell] = []
     for column, _, width in layout.spans:
         if column == "status":
             mark = ALERT_MARKS[alert] if alert is not None else ""
-            out.append((glyph(status, ascii_only=ascii_only) + mark,
-                        STATUS_STYLES[status] if alert is None else alert_style))
+            shape, style = marked_glyph(status, alert, ascii_only=ascii_only)
+            out.append((shape + mark, style))
         elif column == "name":
             name = state.resource.name if state is not None else key[1]
             out.append((safe_text(name, max_len=width), alert_style))
         elif column == "account":
             out.append((safe_text(key[0], max_len=width), "dim"))
         elif column == "in":
-            out.append((format_rate(values.in_bps, bytes_mode=bytes_mode), ""))
+            out.append((short_rate(values.in_bps, basis, bytes_mode=bytes_mode), ""))
         elif column == "out":
-            out.append((format_rate(values.out_bps, bytes_mode=bytes_mode), alert_style or "bold"))
+            out.append((short_rate(values.out_bps, basis, bytes_mode=bytes_mode), alert_style or "bold"))
         elif column == "trend":
             out.append((_trend(store, key, width, ascii_only), "magenta"))
         elif column == "period_in":

@@ -22,6 +22,7 @@ from bwtui.config import AccountConfig
 from bwtui.events import (
     AccountFailed,
     AccountListed,
+    BudgetUpdated,
     PollerPaused,
     PollEvent,
     RateLimitUpdated,
@@ -93,7 +94,8 @@ class MonitorSession:
         runtimes = list(runtimes)
         self._accounts = {rt.config.name: rt.config for rt in runtimes}
         for runtime in runtimes:
-            self.store.add_account(runtime.config.name, runtime.config.provider, runtime.credential_error)
+            self.store.add_account(runtime.config.name, runtime.config.provider, runtime.credential_error,
+                                   not_loaded=runtime.provider_error is not None)
         self.rows.sync()
 
     @property
@@ -114,6 +116,7 @@ class MonitorSession:
             self._series_updated(event.key, event.period, event.series, changes)
         elif isinstance(event, AccountListed):
             self.store.apply_listed(event.account, event.provider, list(event.resources))
+            self.store.apply_skipped(event.account, event.skipped)
             self._announced_errors.pop(event.account, None)
             changes.listed = event.account
         elif isinstance(event, AccountFailed):
@@ -121,6 +124,8 @@ class MonitorSession:
         elif isinstance(event, RateLimitUpdated):
             if self.store.apply_rate_limit(event.account, event.rate_limit):
                 changes.accounts.add(event.account)
+        elif isinstance(event, BudgetUpdated):
+            changes.accounts.update(self.store.apply_budget(event))
         elif isinstance(event, PollerPaused):
             if self.store.paused != event.paused:
                 self.store.paused = event.paused

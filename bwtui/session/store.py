@@ -10,12 +10,23 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bwtui.model import ErrorKind, Period, ProviderError, RateLimit, Resource, ResourceState, Series
+from bwtui.events import BudgetUpdated
+from bwtui.model import (
+    ErrorKind,
+    Period,
+    ProviderError,
+    RateLimit,
+    Resource,
+    ResourceState,
+    Series,
+    SkippedItem,
+)
 from bwtui.session.status import worst
 
 _FAILING = ("error", "rate_limited")
 
 Key = tuple[str, str]
+NOT_LOADED = "provider_not_loaded"  # an account's error kind when its plug-in failed to load
 
 HISTORY_LIMIT = 288  # bounded in-memory points a resource keeps for its sparklines
 
@@ -39,6 +50,10 @@ class AccountView:
     error_kind: str | None = None
     rate_limit: RateLimit | None = None
     listed: bool = False
+    # The provider's plug-in could not be loaded: its error is not the account's credentials.
+    not_loaded: bool = False
+    skipped: tuple[SkippedItem, ...] = ()
+    budget: BudgetUpdated | None = None  # the request budget group the account polls in
 
 
 class MonitorStore:
@@ -61,12 +76,15 @@ class MonitorStore:
         self._failing: set[Key] = set()
 
     # ----- feeding -------------------------------------------------------------------------
-    def add_account(self, name: str, provider: str, credential_error: str | None = None) -> None:
-        """Register an account from the config (before any event arrives)."""
+    def add_account(self, name: str, provider: str, credential_error: str | None = None, *,
+                    not_loaded: bool = False) -> None:
+        """Register an account from the config (before any event arrives). ``not_loaded``: its
+        provider's plug-in failed to load (``credential_error`` then says why)."""
         view = self.accounts.setdefault(name, AccountView(name, provider))
+        view.not_loaded = not_loaded
         if credential_error:
             view.error = credential_error
-            view.error_kind = "auth"
+            view.error_kind = NOT_LOADED if not_loaded else "auth"
 
     def apply_listed(self, account: str, provider: str, resources: list[Resource]) -> bool:
         view = self.accounts.setdefault(account, AccountView(account, provider))
@@ -103,10 +121,41 @@ class MonitorStore:
     def apply_failed(self, account: str, error: ProviderError) -> bool:
         view = self.accounts.setdefault(account, AccountView(account, "?"))
         message = error.message or str(error)
-        kind = error.kind.value or "error"
+        kind = NOT_LOADED if view.not_loaded else (error.kind.value or "error")
         changed = (view.error, view.error_kind) != (message, kind)
         view.error, view.error_kind = message, kind
         return changed
+
+    def apply_skipped(self, account: str, skipped: tuple[SkippedItem, ...]) -> bool:
+        view = self.accounts.get(account)
+        if view is None or view.skipped == skipped:
+            return False
+        view.skipped = skipped
+        return True
+
+    def apply_budget(self, budget: BudgetUpdated) -> set[str]:
+        """A budget group's state; returns the accounts whose view of it changed."""
+        changed = set()
+        for account in budget.accounts:
+            view = self.accounts.get(account)
+            if view is not None and view.budget != budget:
+                view.budget = budget
+                changed.add(account)
+        return changed
+
+    def status_counts(self) -> Counter[str]:
+        """How many resources are in each status (paused as paused), plus failing accounts."""
+        totals: Counter[str] = Counter()
+        for name in self.accounts:
+            self.account_status(name)  # counts again if the resources changed behind its back
+            counts = self._status_counts.get(name)
+            if counts is not None:
+                totals.update(counts)
+        if self.paused:
+            paused = sum(n for s, n in totals.items() if s not in _FAILING)
+            totals = Counter({s: n for s, n in totals.items() if s in _FAILING})
+            totals["paused"] = paused
+        return totals
 
     def apply_state(self, state: ResourceState) -> bool:
         key = state.resource.key

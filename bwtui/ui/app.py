@@ -30,28 +30,24 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from bwtui.clock import Clock, RealClock
-from bwtui.config import AccountConfig
 from bwtui.demo import DemoEnv
 from bwtui.events import PollEvent
 from bwtui.history import HistoryStore
 from bwtui.history_health import store_mark
 from bwtui.model import Period, ResourceState
-from bwtui.paths import default_config_file
 from bwtui.polling.control import PollerControl
 from bwtui.prefs import PrefsKeeper
-from bwtui.runtime import AccountRuntime, build_runtime
+from bwtui.runtime import AccountRuntime
 from bwtui.session.billing import billing_lines
 from bwtui.session.changes import Announcement, Changes
 from bwtui.session.core import MonitorSession, history_note
 from bwtui.session.history_sync import HISTORY_FLUSH_S
 from bwtui.session.live import LivePollerSource, PollerFactory
 from bwtui.session.source import MonitorSource
-from bwtui.session.rows import SORT_COLUMNS
 from bwtui.session.store import Key, MonitorStore
 from bwtui.terminal import ColorDepth
 from bwtui.text import safe_text
 from bwtui.ui import messages as m
-from bwtui.ui.add_account import AddAccountScreen
 from bwtui.ui.body import MonitorBody
 from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
 from bwtui.ui.chart_panel import ChartPanel
@@ -59,7 +55,9 @@ from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.first_run import DemoFactory, FirstRunScreen
 from bwtui.ui.header import HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
+from bwtui.ui.choices import ChoicesMixin
 from bwtui.ui.look import LookMixin
+from bwtui.ui.new_accounts import NewAccountsMixin
 from bwtui.ui.overview import OverviewTable
 from bwtui.ui.sidebar import ResourceTree
 from bwtui.ui.theming import install_themes
@@ -75,7 +73,7 @@ def _css_path() -> Path:
     return here.parents[2] / "styles" / "app.tcss"
 
 
-class BwtuiApp(LookMixin, App[int]):
+class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
     """The full-screen monitor."""
 
     CSS_PATH = _css_path()
@@ -98,7 +96,6 @@ class BwtuiApp(LookMixin, App[int]):
         Binding("1", "period('day')", "Day", id="period-day"),
         Binding("2", "period('week')", "Week", id="period-week"),
         Binding("3", "period('month')", "Period", id="period-month"),
-        Binding("slash", "filter", "Filter", id="filter"),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         *CHART_BINDINGS,
         Binding("T", "next_theme", "Theme", show=False, id="theme"),
@@ -131,9 +128,7 @@ class BwtuiApp(LookMixin, App[int]):
         colour depth and ``no_color`` NO_COLOR (None: from the environment, as Textual reads it).
         ``keymap`` remaps bindings by id (the config's [keys]); ``prefs`` remembers the user's
         choices (theme, units, view, sort) for the next start."""
-        self.keymap = dict(keymap or {})
-        if "command-palette" in self.keymap:  # read by App.__init__, not by set_keymap
-            self.COMMAND_PALETTE_BINDING = self.keymap.pop("command-palette")
+        self._take_keymap(keymap)
         super().__init__()
         self.prefs = prefs if prefs is not None else PrefsKeeper()
         self.runtimes: list[AccountRuntime] = list(runtimes)
@@ -219,10 +214,8 @@ class BwtuiApp(LookMixin, App[int]):
 
     def on_mount(self) -> None:
         self.set_class(self.ascii_only, "-ascii")
-        self.set_keymap(self.keymap)
-        self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme=theme.name))
         self._register_runtimes()
-        self._apply_prefs()
+        self._apply_choices()
         if self.history_problem:
             self._announce(history_note(self.history_problem))
         if self.first_run and not self.runtimes:
@@ -230,21 +223,6 @@ class BwtuiApp(LookMixin, App[int]):
         else:
             self.start_source()
         self._update_header()
-
-    def _apply_prefs(self) -> None:
-        """Start with the remembered units, sort and view (the view stays where it was put)."""
-        prefs = self.prefs.prefs
-        for widget in (self.tree, self.overview, self.detail):
-            widget.bytes_mode = self.bytes_mode
-        if prefs.sort in SORT_COLUMNS:
-            self.session.rows.sort_column = prefs.sort
-            self.session.rows.descending = bool(prefs.sort_descending)
-        self._set_mode(prefs.view or "detail", chosen=prefs.view is not None)
-
-    def _remember(self, **changes: Any) -> None:
-        problem = self.prefs.remember(**changes)
-        if problem:
-            self.notify(problem, severity="warning", markup=False)
 
     def _register_runtimes(self) -> None:
         self.session.register(self.runtimes)
@@ -317,7 +295,7 @@ class BwtuiApp(LookMixin, App[int]):
             self._account_listed(changes.listed)
         for account in changes.accounts:
             self.tree.update_account(account)  # (one the config did not name: a new line)
-            if self.selected is None and self.selected_account == account:
+            if self.selected_account == account:  # its summary, or a resource's budget note
                 self.detail.refresh_data()
         if changes.paused is not None:
             self.tree.relabel_all()
@@ -522,10 +500,6 @@ class BwtuiApp(LookMixin, App[int]):
         self._remember_sort()
         self.notify(f"Sorted by {self.session.rows.sort_label()}", timeout=2, markup=False)
 
-    def _remember_sort(self) -> None:
-        rows = self.session.rows
-        self._remember(sort=rows.sort_column, sort_descending=rows.descending)
-
     def action_filter(self) -> None:
         """/: filter resources by name."""
         self.query_one(MonitorBody).open_filter()
@@ -538,49 +512,6 @@ class BwtuiApp(LookMixin, App[int]):
         self._update_header()
 
     # ----- the demo and new accounts ---------------------------------------------------------
-    def action_start_demo(self) -> None:
-        """Start the demo (the first-run screen's ``d``, or the command palette)."""
-        if isinstance(self.screen, FirstRunScreen):
-            self.screen.action_start_demo()
-
-    def on_first_run_screen_demo_ready(self, message: FirstRunScreen.DemoReady) -> None:
-        self.demo_env = message.env
-        self.is_demo = True
-        self.session.history.turn_off()  # simulated data never goes into the real history store
-        self._use_runtimes(list(message.env.runtimes))
-
-    def action_add_account(self) -> None:
-        """a: the add-account form; the new account is polled as soon as it is saved."""
-        if self.is_demo:
-            self.notify("The demo's accounts are simulated; quit and run `bwtui` to add yours.",
-                        markup=False)
-            return
-        if isinstance(self.screen, AddAccountScreen):
-            return
-        path = self.config_path if self.config_path is not None else default_config_file()
-        names = [rt.config.name for rt in self.runtimes]
-        self.push_screen(AddAccountScreen(path, names), self._account_added)
-
-    def _account_added(self, account: AccountConfig | None) -> None:
-        if account is None:
-            return
-        self.run_worker(self._start_account(account), name="add-account", group="add-account",
-                        exit_on_error=False)
-
-    async def _start_account(self, account: AccountConfig) -> None:
-        """Build the new account's client (token lookup may block: a thread) and poll it too."""
-        runtime = await asyncio.to_thread(build_runtime, account)
-        self._use_runtimes([*self.runtimes, runtime])
-        self.notify(f"Added account {account.name}.", markup=False)
-
-    def _use_runtimes(self, runtimes: list[AccountRuntime]) -> None:
-        """Show and poll these accounts from now on (leaving the first-run screen)."""
-        self.runtimes = runtimes
-        self._register_runtimes()
-        if isinstance(self.screen, FirstRunScreen):
-            self.pop_screen()
-        self._renew_source()
-
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         offer_demo = self.demo_factory is not None and self.demo_env is None and not self.runtimes

@@ -37,7 +37,7 @@ class MonitorBody(Horizontal):
     BINDINGS = [
         # priority: taken as the key arrives (before the keys typed after it reach the view),
         # so text typed or pasted straight after '/' goes into the box
-        Binding("slash", "filter", "Filter", show=False, id="filter", priority=True),
+        Binding("slash", "filter", "Filter", id="filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
 
@@ -67,9 +67,10 @@ class MonitorBody(Horizontal):
         with Vertical(id="sidebar"):
             yield Input(placeholder="filter by name", id="filter")
             yield TextPanel(id="filter-label")
-            yield ResourceTree(self._store, self._rows, ascii_only=self._ascii_only, id="tree")
+            yield ResourceTree(self._store, self._rows, ascii_only=self._ascii_only, now=self._now,
+                               id="tree")
         with Container(id="main"):
-            yield ResourceDetail(self._store, ascii_only=self._ascii_only, now=self._now,
+            yield ResourceDetail(self._store, rows=self._rows, ascii_only=self._ascii_only, now=self._now,
                                  billing=self._billing_text, id="detail")
             yield OverviewTable(self._store, self._rows, now=self._now, ascii_only=self._ascii_only,
                                 id="overview")

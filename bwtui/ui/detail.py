@@ -15,11 +15,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 
-from bwtui.hints import fix_hint
 from bwtui.model import Period, ResourceState
-from bwtui.session.format import compact_rate, format_rate, format_time, sparkline, stats
+from bwtui.session.format import format_time, sparkline, stats
+from bwtui.session.core import data_step_s
+from bwtui.session.detail_text import account_lines, budget_note, pool_line, pool_of, rate_line
 from bwtui.session.p95_lines import p95_lines
-from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, STATUS_WORDS, glyph
+from bwtui.session.rows import ResourceRows, data_age_s
+from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, STATUS_WORDS, glyph, marked_glyph
 from bwtui.session.store import Key, MonitorStore
 from bwtui.session.usage_text import join_lines, usage_lines
 from bwtui.text import safe_text
@@ -61,10 +63,12 @@ class ResourceDetail(Vertical):
         ascii_only: bool = False,
         now: Callable[[], float],
         billing: Callable[[ResourceState], Text | None] | None = None,
+        rows: ResourceRows | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.store = store
+        self.rows = rows  # the figures views share (the data's age, as the overview shows it)
         self.ascii_only = ascii_only
         self.now = now
         self.billing = billing
@@ -152,22 +156,7 @@ class ResourceDetail(Vertical):
         title.append(safe_text(view.name), style="bold")
         title.append(f"  {view.provider} account · {len(view.resources)} resources")
         self._panel("detail-title").set_text(title)
-        body = Text()
-        if view.error:
-            body.append(f"{(view.error_kind or 'error').replace('_', '-')}: ", style="bold red")
-            body.append(safe_text(view.error))
-            body.append("\n")
-            hint = fix_hint(view.error_kind, view.provider, view.name, view.error)
-            if hint:
-                body.append(hint + "\n", style="italic")
-        if view.rate_limit is not None:
-            limit = view.rate_limit
-            body.append(
-                f"API budget: {_or_dash(limit.remaining)} of {_or_dash(limit.limit)} requests left"
-            )
-            if limit.reset_s is not None:
-                body.append(f", resets {format_time(limit.observed_at + limit.reset_s)}")
-            body.append("\n")
+        body = Text.assemble(*account_lines(view, now=self.now(), step_s=data_step_s(view.provider)))
         if not body.plain:
             body.append("Select one of its resources to see its traffic.")
         panel = self._panel("detail-error")
@@ -178,7 +167,8 @@ class ResourceDetail(Vertical):
         resource = state.resource
         status = self.store.status(resource.key)
         title = Text(no_wrap=True, overflow="ellipsis")
-        title.append(glyph(status, ascii_only=self.ascii_only) + " ", style=STATUS_STYLES[status])
+        shape, style = marked_glyph(status, self.store.alert_level(resource.key), ascii_only=self.ascii_only)
+        title.append(shape + " ", style=style)
         title.append(safe_text(resource.name), style="bold")
         title.append(f"  {resource.provider} {resource.kind} ", style="dim")
         title.append(safe_text(resource.id), style="dim")
@@ -244,15 +234,14 @@ class ResourceDetail(Vertical):
 
     def _rates(self, state: ResourceState) -> None:
         ins, outs = self._history(state)
+        age = data_age_s(self.rows.values(state.resource.key), self.now()) if self.rows else None
         for direction, values, current in (("in", ins, state.in_bps), ("out", outs, state.out_bps)):
             now_value, avg, peak = stats(values)
             if current is not None:
                 now_value = current
-            text = Text()
-            text.append(f"{direction:<4}", style="bold cyan" if direction == "in" else "bold magenta")
-            text.append(f"now {format_rate(now_value, bytes_mode=self.bytes_mode)}", style="bold")
-            text.append(f"  avg {compact_rate(avg, bytes_mode=self.bytes_mode)}")
-            text.append(f"  max {compact_rate(peak, bytes_mode=self.bytes_mode)}")
+            text = Text.assemble(*rate_line(direction, now_value, avg, peak,
+                                            rate_basis=state.resource.rate_basis, age_s=age,
+                                            bytes_mode=self.bytes_mode))
             self._panel(f"stats-{direction}").set_text(text)
             self.query_one(f"#spark-{direction}", SparkBar).set_values(values)
             self.query_one(f"#spark-{direction}-inline", SparkBar).set_values(values)
@@ -275,6 +264,13 @@ class ResourceDetail(Vertical):
         text = Text(no_wrap=True, overflow="ellipsis")  # a long line is cut, never wrapped
         text.append_text(Text.assemble(*join_lines(usage_lines(state, now=self.now(),
                                                                compact=compact))))
+        view = self.store.accounts.get(state.resource.account)
+        for extra_line in (budget_note(view.budget if view else None, now=self.now(),
+                                       step_s=data_step_s(state.resource.provider)),
+                           pool_line(pool_of(self.store, state.resource.key))):
+            if extra_line:
+                text.append("\n")
+                text.append_text(Text.assemble(*extra_line))
         if self.billing is not None:
             extra = self.billing(state)
             if extra is not None:
@@ -289,6 +285,3 @@ class ResourceDetail(Vertical):
     def on_resize(self) -> None:
         self.refresh_data()  # the usage panel is compact on a short terminal
 
-
-def _or_dash(value: object) -> str:
-    return "-" if value is None else str(value)

@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from bwtui.model import Period
+from bwtui.session.detail_text import clock
 from bwtui.session.format import format_clock
 from bwtui.session.status import STATUS_STYLES, glyph
 from bwtui.session.store import MonitorStore
@@ -37,6 +38,39 @@ class ClockLabel(Static):
         self.set_timer(max(1.0, 60.0 - now % 60.0 + 0.05), self._tick)
 
 
+PROBLEMS = ("failing", "rate-limited", "stale")
+COUNT_STYLES = {"failing": STATUS_STYLES["error"], "rate-limited": STATUS_STYLES["rate_limited"],
+                "stale": STATUS_STYLES["stale"], "waiting": "dim", "paused": "dim", "ok": STATUS_STYLES["ok"]}
+
+
+def header_counts(store: MonitorStore) -> dict[str, int]:
+    """Resources (and accounts) by what a glance needs: failing, rate-limited, stale, ok..."""
+    statuses = store.status_counts()
+    failing_accounts = sum(1 for v in store.accounts.values()
+                           if v.error and v.error_kind != "rate_limited")
+    limited_accounts = sum(1 for v in store.accounts.values() if v.error_kind == "rate_limited")
+    return {
+        "failing": statuses["error"] + failing_accounts,
+        "rate-limited": statuses["rate_limited"] + limited_accounts,
+        "stale": statuses["stale"],
+        "waiting": statuses["pending"],
+        "paused": statuses["paused"],
+        "ok": statuses["ok"],
+    }
+
+
+def budget_mark(store: MonitorStore, now: float) -> tuple[str, str] | None:
+    """A 429 block (with its end) or stretched polling, for the header; None when all keep up."""
+    blocked = [v.budget.blocked_until for v in store.accounts.values()
+               if v.budget is not None and v.budget.blocked_until is not None and v.budget.blocked_until > now]
+    if blocked:
+        return f"429: requests wait until {clock(max(blocked))}", STATUS_STYLES["rate_limited"]
+    stretch = max((v.budget.stretch for v in store.accounts.values() if v.budget is not None), default=1.0)
+    if stretch > 1.05:
+        return f"budget: polls {stretch:.1f}× apart", "yellow"
+    return None
+
+
 class HeaderBar(Horizontal):
     """Accounts, resources and failures on the left; source state, period and units on the right."""
 
@@ -57,18 +91,29 @@ class HeaderBar(Horizontal):
         """Redraw from the store; ``source`` is the running source's label (None: idle);
         ``history_mark`` is the lasting ``(text, status)`` mark of history not being kept;
         ``note`` says a filter is on (``filter: prim · 1 of 18``)."""
-        accounts, resources, failing = store.summary()
         text = Text()
         if note:
             text.append(note, style="bold reverse")
             text.append(" · ")
-        text.append(f"{accounts} account{'s' if accounts != 1 else ''} · {resources} resources")
-        if failing:
-            text.append(f" · {failing} failing", style=STATUS_STYLES["error"])
-        if any(v.rate_limit and v.rate_limit.remaining == 0 for v in store.accounts.values()):
-            text.append(" · rate-limited", style=STATUS_STYLES["rate_limited"])
+        counts = header_counts(store)
+        accounts = len(store.accounts)
+        text.append(f"{accounts} account{'s' if accounts != 1 else ''} · "
+                    f"{store.resource_count()} resources")
+        problems = any(counts[word] for word in PROBLEMS)
+        for word, count in counts.items():
+            if count and (problems or word != "ok"):
+                text.append(" · ")
+                text.append(f"{count} {word}", style=COUNT_STYLES[word])
+        if not problems and counts["ok"]:
+            text.append(" · all ok", style=STATUS_STYLES["ok"])
+        budget = budget_mark(store, self._now())
+        if budget is not None:
+            text.append(f" · {budget[0]}", style=budget[1])
         if history_mark is not None:
             text.append(f" · {history_mark[0]}", style=STATUS_STYLES[history_mark[1]])
+        # The header leaves its calm colour while anything is failing, stale or rate-limited.
+        self.set_class(bool(counts["failing"]), "-alarm")
+        self.set_class(not counts["failing"] and bool(counts["stale"] or counts["rate-limited"]), "-warn")
         self.query_one("#hdr-accounts", TextPanel).set_text(text)
         poll = Text()
         if store.crashed:

@@ -13,6 +13,7 @@ from textual.message import Message
 from bwtui.events import (
     AccountFailed,
     AccountListed,
+    BudgetUpdated,
     PollerPaused,
     PollEvent,
     RateLimitUpdated,
@@ -50,6 +51,10 @@ class RateLimitUpdatedMessage(PollMessage):
     """An account's rate-limit figures changed."""
 
 
+class BudgetUpdatedMessage(PollMessage):
+    """A request budget group's pace, stretch or 429 block changed."""
+
+
 class PollerPausedMessage(PollMessage):
     """Polling was paused or resumed."""
 
@@ -72,6 +77,7 @@ _BY_EVENT: dict[type[PollEvent], type[PollMessage]] = {
     ResourceUpdated: ResourceUpdatedMessage,
     SeriesUpdated: SeriesUpdatedMessage,
     RateLimitUpdated: RateLimitUpdatedMessage,
+    BudgetUpdated: BudgetUpdatedMessage,
     PollerPaused: PollerPausedMessage,
     SourceChanged: SourceChangedMessage,
 }

@@ -9,7 +9,8 @@ from sanitised API strings (never markup); a line is redrawn only when its text 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -23,9 +24,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bwtui.session.format import format_rate
-from bwtui.session.rows import ResourceRows
-from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph
+from bwtui.session.detail_text import ERROR_WORDS, short_rate, skipped_note
+from bwtui.session.format import format_age
+from bwtui.session.rows import ResourceRows, data_age_s
+from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph, marked_glyph
 from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
 
@@ -33,6 +35,7 @@ NodeData = tuple[str, Any]  # ("account", name) or ("resource", key)
 Part = tuple[str, str]  # (text, Rich style)
 
 RATE_WIDTH = 11  # "83.0 Mbit/s"
+AGE_TICK_S = 30.0  # how often the ages on screen are looked at again
 GUIDE_WIDTH = 2
 
 
@@ -86,8 +89,9 @@ class ResourceTree(ScrollView, can_focus=True):
             self.data = data
 
     def __init__(self, store: MonitorStore, rows: ResourceRows, *, ascii_only: bool = False,
-                 **kwargs: Any) -> None:
+                 now: Callable[[], float] = time.time, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._now = now
         self.store = store
         self.rows = rows
         self.ascii_only = ascii_only
@@ -113,6 +117,15 @@ class ResourceTree(ScrollView, can_focus=True):
     # ----- lines --------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.rebuild()
+        self.set_interval(AGE_TICK_S, self._age_tick)
+
+    def _age_tick(self) -> None:
+        """Ages grow without any poll: look at the lines on screen again (each redraws only
+        if its text changed)."""
+        top = round(self.scroll_y)
+        for data in self._lines[top:top + self.scrollable_content_region.height]:
+            if data[0] == "resource":
+                self._relabel(data)
 
     def rebuild(self, *, announce: bool = False) -> None:
         """Take the lines from the model again (accounts listed, filter changed). The cursor
@@ -265,10 +278,13 @@ class ResourceTree(ScrollView, can_focus=True):
         parts: list[Part] = [(fold, ""), (glyph(status, ascii_only=self.ascii_only), STATUS_STYLES[status]),
                              (" ", ""), (safe_text(name), "bold")]
         if view is not None and view.error:
-            parts.append((f" ({(view.error_kind or 'error').replace('_', '-')})", STATUS_STYLES["error"]))
+            kind = view.error_kind or "error"
+            parts.append((f" ({ERROR_WORDS.get(kind, kind.replace('_', '-'))})", STATUS_STYLES["error"]))
         elif view is not None and view.rate_limit and view.rate_limit.remaining is not None:
             if view.rate_limit.limit and view.rate_limit.remaining < view.rate_limit.limit * 0.1:
                 parts.append((f" {view.rate_limit.remaining} req left", STATUS_STYLES["rate_limited"]))
+        if view is not None and view.skipped:
+            parts.append((f" {skipped_note(view)}", "dim"))
         return parts
 
     def _resource_label(self, key: Key) -> list[Part]:
@@ -283,19 +299,28 @@ class ResourceTree(ScrollView, can_focus=True):
         else:
             name = name + " " * (width - cell_len(name))
         out_bps = self.store.rates(key)[1] if state is not None else None
-        # The threshold mark sits between name and rate, so it shows without colour too.
-        mark = ALERT_MARKS[alert].rjust(2) + " " if alert is not None else "   "
+        # The threshold mark sits between name and rate, so it shows without colour too; with
+        # no mark, the data's age goes there once it is older than 1.5 of its provider's steps.
+        age = data_age_s(self.rows.values(key), self._now()) if state is not None else None
+        mark_style = alert_style
+        if alert is not None:
+            mark = ALERT_MARKS[alert].rjust(2) + " "
+        elif age is not None:
+            mark, mark_style = format_age(age).rjust(3)[-3:], "bold yellow"
+        else:
+            mark = "   "
         if self.ascii_only:
             guide = "`-" if ("resource", key) in self._last else "|-"
         else:
             guide = "└ " if ("resource", key) in self._last else "├ "
         return [
             (guide, "dim"),
-            (glyph(status, ascii_only=self.ascii_only), STATUS_STYLES[status]),
+            marked_glyph(status, alert, ascii_only=self.ascii_only),
             (" ", ""),
             (name, alert_style),
-            (mark, alert_style),
-            (format_rate(out_bps, bytes_mode=self.bytes_mode).rjust(RATE_WIDTH), alert_style),
+            (mark, mark_style),
+            (short_rate(out_bps, state.resource.rate_basis if state else None,
+                        bytes_mode=self.bytes_mode).rjust(RATE_WIDTH), alert_style),
         ]
 
     # ----- drawing ------------------------------------------------------------------------

@@ -32,6 +32,7 @@ def install_themes(app: App[object], requested: str | None, colors: ColorDepth, 
     app.ansi_theme_light = LIGHT_NAMED
     chosen = themes.resolve(requested, colors, no_color)
     app.theme = chosen
+    app.set_class(chosen == themes.MONO, "-mono")
     for name in list(app.available_themes):
         if name not in offered:
             app.unregister_theme(name)
