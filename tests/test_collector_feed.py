@@ -246,6 +246,20 @@ async def test_a_lost_collector_means_polling_directly_until_it_is_back_never_bo
     await viewer.stop()
 
 
+async def test_a_collector_that_refuses_this_viewer_means_polling_directly_without_flapping() -> None:
+    direct = DirectPolling()
+    own = runtimes(("hv-prod", "hivelocity"))
+    async with running_collector(standard_script(), token=TOKEN) as running:
+        source = FallbackSource(CollectorRef(running.url, "config"), own, clock=FakeClock(), retry_s=0.05,
+                                rebuild=lambda rts: list(rts), factory=direct.factory)
+        viewer = Viewer(source, own).start()
+        await wait_for(lambda: source.mode is Mode.DIRECT and direct.active == 1)
+        await asyncio.sleep(0.5)  # ten retry periods: it must not try to attach again
+        assert source.switches == [Mode.CONNECTING, Mode.DIRECT] and direct.runs == 1
+        assert any("BWTUI_COLLECTOR_TOKEN" in note for note in viewer.notes)
+        await viewer.stop()
+
+
 async def test_a_wall_screen_never_polls_it_waits_for_the_collector() -> None:
     direct = DirectPolling()
     own = runtimes(("hv-prod", "hivelocity"))

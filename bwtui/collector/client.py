@@ -124,12 +124,13 @@ class CollectorClient:
         raise CollectorUnavailable(f"the collector at {self.url} closed the feed")
 
     async def healthy(self) -> bool:
-        """Whether the collector answers ``/healthz``."""
+        """Whether the collector answers and would let this viewer in: ``/readyz`` (which wants
+        the token when one is set) says ready or not yet, rather than 401 or nothing."""
         try:
-            response = await self._http.get(self.url + "/healthz", timeout=CONNECT_TIMEOUT_S)
+            response = await self._http.get(self.url + "/readyz", timeout=CONNECT_TIMEOUT_S)
         except httpx.HTTPError:
             return False
-        return response.status_code == 200
+        return response.status_code in (200, 503)
 
     async def series(self, key: tuple[str, str], period: Period) -> SeriesUpdated | None:
         """The collector's chart for one resource and period (None: it has none)."""
