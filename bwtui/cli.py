@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from bwtui import __version__
-from bwtui.commands.options import add_collector_option, add_config_option
+from bwtui.options import add_collector_option, add_config_option
 from bwtui.exits import EXIT_INTERRUPTED
 
 # Every sub-command and the help line `bwtui --help` shows for it: the same words as the

@@ -180,6 +180,31 @@ async def test_status_from_the_snapshot_agrees_with_the_collectors_session() -> 
         assert {s.resource.account for s in only.states} == {"vpn"}
 
 
+async def test_budget_state_reaches_viewers_and_metrics() -> None:
+    from bwtui.events import BudgetUpdated
+
+    budget = BudgetUpdated(group="host:127.0.0.1", accounts=("hv-prod",), limit=3600, remaining=120,
+                           reset_at=T0 + 900, blocked_until=T0 + 60, stretch=2.5, rate_rps=0.9,
+                           reason="the budget is short", rejected=3, at=T0)
+    async with running_collector(standard_script()) as running:
+        running.poller.emit(budget)
+        await wait_for(lambda: "host:127.0.0.1" in running.collector.budgets)
+        viewer = Viewer(AttachedSource(CollectorRef(running.url, "test"))).start()
+        try:
+            await wait_for(lambda: viewer.source.synced)
+            assert budget in viewer.events  # in the snapshot
+            later = dataclasses.replace(budget, stretch=1.0, blocked_until=None, rejected=4)
+            running.poller.emit(later)
+            await wait_for(lambda: later in viewer.events, what="the budget change")
+            async with httpx.AsyncClient() as http:
+                text = (await http.get(running.url + "/metrics")).text
+            assert 'bwtui_budget_stretch_ratio{group="host:127.0.0.1"} 1.0' in text
+            assert 'bwtui_budget_rejected_total{group="host:127.0.0.1"} 4.0' in text
+            assert "bwtui_budget_blocked_until_timestamp_seconds{" not in text
+        finally:
+            await viewer.stop()
+
+
 def test_a_viewer_that_stops_reading_is_dropped_not_buffered_forever() -> None:
     subscriber = Subscriber(backlog=3)
     for _ in range(3):

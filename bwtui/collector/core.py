@@ -33,6 +33,7 @@ from bwtui.config import AccountConfig
 from bwtui.events import (
     AccountFailed,
     AccountListed,
+    BudgetUpdated,
     PollerPaused,
     PollEvent,
     RateLimitUpdated,
@@ -149,6 +150,9 @@ class Collector:
         self._writes: set[asyncio.Task[Any]] = set()
         self._seq = 0
         self.events_applied = 0
+        # The latest state of each request budget group (the session has no use for it; the
+        # feed and /metrics do).
+        self.budgets: dict[str, BudgetUpdated] = {}
 
     # ----- running ------------------------------------------------------------------------------
     @property
@@ -209,6 +213,11 @@ class Collector:
         self.events_applied += 1
         if isinstance(event, (AccountListed, AccountFailed)):
             self._waiting.discard(event.account)
+        if isinstance(event, BudgetUpdated):
+            self.budgets[event.group] = event
+            if self._subscribers:
+                self._broadcast(encode_event(event))
+            return
         changes = self.session.apply(event)
         for announcement in changes.announcements:
             _log(announcement)
@@ -278,6 +287,7 @@ class Collector:
             lines.append(self._state_line(key, state))
         for (key, period), series in store.series.items():
             lines.append(self._series_line(key, period, series))
+        lines.extend(encode_event(budget) for budget in self.budgets.values())
         if store.paused:
             lines.append(encode_event(PollerPaused(True)))
         return lines

@@ -30,13 +30,14 @@ import json
 import math
 import types
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from bwtui.config import AccountConfig
 from bwtui.events import PollEvent, SourceChanged
 from bwtui.history import ExportRow
 from bwtui.model import ErrorKind, ProviderError, Sample
+from bwtui.samples import SampleRun
 
 FEED_PROTOCOL = "bwtui-feed"
 FEED_VERSION = 1
@@ -74,6 +75,9 @@ def to_plain(value: object) -> Any:
                               "status": value.status, "retry_after_s": to_plain(value.retry_after_s)})
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _without_none({f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, SampleRun):
+        return {"t": [_compact(t) for t in value.times()], "in": [_compact(v) for v in value.ins()],
+                "out": [_compact(v) for v in value.outs()]}
     if isinstance(value, (tuple, list)):
         if value and all(type(item) is Sample for item in value):
             return _samples_plain(value)
@@ -256,6 +260,8 @@ def _from_plain(tp: Any, data: Any) -> Any:
             except (TypeError, ValueError, KeyError) as error:
                 errors.append(str(error))
         raise ValueError("; ".join(errors) or "no type fits")
+    if origin is Sequence and get_args(tp) == (Sample,):
+        return _sample_run(data)  # a resource's history: kept as a compact run
     if origin is tuple:
         args = get_args(tp)
         if args == (Sample, Ellipsis):
@@ -329,6 +335,22 @@ def _samples(data: Any) -> tuple[Sample, ...]:
                          [None if v is None else float(v) for v in outs]))
     except (TypeError, ValueError, OverflowError):
         raise ValueError("a sample holds something other than a number") from None
+
+
+def _sample_run(data: Any) -> SampleRun:
+    """A compact run from sample columns (or from a list of ``[t, in, out]``)."""
+    if isinstance(data, list):
+        return SampleRun(_samples(data))
+    _need(data, dict)
+    times, ins, outs = data.get("t"), data.get("in"), data.get("out")
+    if not (isinstance(times, list) and isinstance(ins, list) and isinstance(outs, list)):
+        raise ValueError("sample columns t, in and out must be lists")
+    try:
+        return SampleRun.from_columns([float(t) for t in times],
+                                      [None if v is None else float(v) for v in ins],
+                                      [None if v is None else float(v) for v in outs])
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("sample columns must be numbers of one length") from None
 
 
 def _need(data: Any, kind: type) -> None:

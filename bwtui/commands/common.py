@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 # The shared options live in their own light module (so `bwtui --help` needs no config code);
 # commands keep importing them from here.
-from bwtui.commands.options import add_collector_option, add_config_option
+from bwtui.options import add_collector_option, add_config_option
 from bwtui.config import AccountConfig, Config, ConfigError
 from bwtui.exits import EXIT_USAGE, ConfigProblem
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from bwtui.commands.common import add_config_option, fail, load_config_for
+from bwtui.commands.common import fail, load_config_for
+from bwtui.options import add_config_option
 from bwtui.exits import UsageError
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from bwtui.commands.common import add_collector_option, add_config_option, collector_arg, fail
+from bwtui.commands.common import collector_arg, fail
+from bwtui.options import add_collector_option, add_config_option
 
 DEFAULT_LISTEN = "127.0.0.1:9849"
 

@@ -1,7 +1,7 @@
 """The options every level of the command line accepts (``--config``, ``--collector``).
 
-Kept apart from :mod:`bwtui.commands.common` (which loads the config code) so ``bwtui --help``
-can offer them without importing anything else.
+Kept apart from :mod:`bwtui.commands.common` (which loads the config code), and outside the
+commands package, so ``bwtui --help`` can offer them without importing any command.
 """
 
 from __future__ import annotations
