@@ -22,7 +22,16 @@ from bwtui.model import Period
 from bwtui.runtime import AccountRuntime
 from bwtui.session.core import MonitorSession
 from collector_support import running_collector, wait_for
-from ui_support import T0, FakeClock, FakePoller, make_resources, make_state, runtimes, standard_script
+from ui_support import (
+    T0,
+    FakeClock,
+    FakePoller,
+    make_resources,
+    make_series,
+    make_state,
+    runtimes,
+    standard_script,
+)
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 
@@ -101,6 +110,34 @@ async def test_an_attached_viewer_sees_exactly_what_the_collector_sees_hostile_n
                            what="the change")
             _same_states(running.collector.session, viewer.session)
         finally:
+            await viewer.stop()
+
+
+async def test_viewers_joining_at_different_times_hold_the_collectors_histories() -> None:
+    """Changes carry only new points; every viewer, early or late, ends with the same histories."""
+    from bwtui.samples import SampleRun
+
+    resource = make_resources("hv-prod", "hivelocity", 1)[0]
+
+    def state_at(points: int) -> Any:
+        state = make_state(resource, 0, T0 + 300 * points)
+        state.history = SampleRun([s for s in make_series(0, Period.DAY, T0 + 300 * points).samples][-200:],
+                                  maxlen=288)
+        return state
+
+    async with running_collector(standard_script(services=1, instances=1)) as running:
+        early = Viewer(AttachedSource(CollectorRef(running.url, "test"))).start()
+        await wait_for(lambda: early.source.synced)
+        for points in range(1, 6):
+            running.poller.emit(ResourceUpdated(state_at(points)))
+        late = Viewer(AttachedSource(CollectorRef(running.url, "test"))).start()
+        await wait_for(lambda: late.source.synced)
+        for points in range(6, 10):
+            running.poller.emit(ResourceUpdated(state_at(points)))
+        expected = list(running.collector.session.store.states[resource.key].history)
+        for viewer in (early, late):
+            await wait_for(lambda v=viewer: list(v.session.store.states[resource.key].history) == expected,
+                           what="the same history")
             await viewer.stop()
 
 

@@ -127,6 +127,31 @@ def test_a_compact_sample_run_travels_as_columns_and_comes_back_a_run() -> None:
             "history": {"t": [1.0], "in": [[1]], "out": [None]}}})
 
 
+def test_a_history_change_sends_only_the_new_points_and_the_viewer_rebuilds_the_whole() -> None:
+    from bwtui.collector.protocol import HistoryJoiner, encode_state_change, history_delta
+    from bwtui.samples import SampleRun
+
+    day = SampleRun([Sample(1000.0 + 300 * i, float(i), 2.0 * i) for i in range(288)], maxlen=288)
+    later = day.extended([Sample(1000.0 + 300 * 288, 5.0, None), Sample(1000.0 + 300 * 289, 6.0, 7.0)])
+    assert len(later) == 288 and later[0].t == day[2].t
+    keep, tail = history_delta(day, later)
+    assert keep == 286 and list(tail) == list(later[286:])
+    joiner = HistoryJoiner()
+    first = encode_event(ResourceUpdated(ResourceState(HOSTILE, history=day)))
+    joiner.join(parse_json(first), decode_event(parse_json(first)))  # type: ignore[arg-type]
+    change = encode_state_change(ResourceState(HOSTILE, out_bps=7.0, history=later), day)
+    assert len(change) < len(first) / 5 and '"history_keep":286' in change
+    rebuilt = joiner.join(parse_json(change), decode_event(parse_json(change)))  # type: ignore[arg-type]
+    assert isinstance(rebuilt, ResourceUpdated) and list(rebuilt.state.history) == list(later)
+    # A history that does not continue the old one travels whole.
+    other = SampleRun([Sample(5.0, 1.0, 1.0)])
+    assert history_delta(day, other) == (0, other)
+    assert '"history_keep"' not in encode_state_change(ResourceState(HOSTILE, history=other), day)
+    # A change for a resource the viewer holds nothing of is a broken feed, not a wrong screen.
+    with pytest.raises(FeedError):
+        HistoryJoiner().join(parse_json(change), decode_event(parse_json(change)))  # type: ignore[arg-type]
+
+
 def test_numbers_json_cannot_carry_become_gaps() -> None:
     state = ResourceState(HOSTILE, in_bps=float("nan"), out_bps=float("inf"),
                           history=(Sample(1.0, float("-inf"), 5.0),))

@@ -22,6 +22,7 @@ from bwtui.collector.protocol import (
     SILENCE_TIMEOUT_S,
     SNAPSHOT_PATH,
     FeedError,
+    HistoryJoiner,
     SseReader,
     check_hello,
     decode_event,
@@ -100,6 +101,7 @@ class CollectorClient:
             async with self._http.stream("GET", self.url + FEED_PATH, timeout=timeout) as response:
                 _check_status(self.url, response)
                 reader = SseReader()
+                joiner = HistoryJoiner()
                 greeted = False
                 async for line in response.aiter_lines():
                     message = reader.feed(line.rstrip("\r"))
@@ -112,9 +114,10 @@ class CollectorClient:
                     elif not greeted:
                         raise FeedError("the feed did not start with hello")
                     elif kind == "poll":
-                        event = decode_event(parse_json(data))
+                        raw = parse_json(data)
+                        event = decode_event(raw)
                         if event is not None:
-                            yield "poll", event
+                            yield "poll", joiner.join(raw, event)
                     elif kind in ("synced", "bye"):
                         yield kind, parse_json(data)
                         if kind == "bye":

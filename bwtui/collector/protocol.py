@@ -12,8 +12,11 @@ object per ``data:`` line, no line breaks inside it):
 - ``: keepalive`` comments every 15 s; a viewer that hears nothing for 45 s reconnects.
 
 An event's fields are the fields of its class in :mod:`bwtui.events` (and the model classes
-inside it), by name; ``null`` fields are left out; a rate sample is ``[t, in_bps, out_bps]``; a
-provider error is ``{"kind", "message", "status", "retry_after_s"}``. Readers ignore event types
+inside it), by name; ``null`` fields are left out; samples travel as columns
+``{"t": [...], "in": [...], "out": [...]}`` (bits/s; null is a gap); a provider error is
+``{"kind", "message", "status", "retry_after_s"}``. In the change stream a ``ResourceUpdated``
+may carry ``"history_keep": n``: its history is the last ``n`` samples of the one this viewer
+holds for the resource, followed by the samples sent (usually a point or two instead of a day). Readers ignore event types
 and fields they do not know, so a newer collector can add them within version 1. Account terms
 are the account's config minus where and how it is reached (no ``base_url``, no provider
 settings); the feed never carries a token.
@@ -30,13 +33,14 @@ import json
 import math
 import types
 import typing
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from bwtui.config import AccountConfig
-from bwtui.events import PollEvent, SourceChanged
+from bwtui.events import PollEvent, ResourceUpdated, SourceChanged
 from bwtui.history import ExportRow
-from bwtui.model import ErrorKind, ProviderError, Sample
+from bwtui.model import ErrorKind, ProviderError, ResourceState, Sample
 from bwtui.samples import SampleRun
 
 FEED_PROTOCOL = "bwtui-feed"
@@ -108,6 +112,61 @@ def encode_event(event: PollEvent) -> str:
     """One poll event as a single line of JSON."""
     data = {"type": type(event).__name__, **to_plain(event)}
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+HISTORY_KEEP = "history_keep"
+
+
+def history_delta(previous: Sequence[Sample] | None, current: Sequence[Sample]) -> tuple[int, Sequence[Sample]]:
+    """``(keep, tail)`` with ``current == previous[-keep:] + tail`` (``keep`` 0: send it all).
+
+    A resource's history usually moves on by a few points: the oldest leave, new ones arrive.
+    """
+    if not previous or not current:
+        return 0, current
+    first = current[0].t
+    times = previous.times() if isinstance(previous, SampleRun) else [s.t for s in previous]
+    index = bisect_left(times, first)
+    if index >= len(times) or times[index] != first:
+        return 0, current
+    keep = len(times) - index
+    if keep > len(current) or list(previous[index:]) != list(current[:keep]):
+        return 0, current
+    return keep, current[keep:]
+
+
+def encode_state_change(state: ResourceState, previous: Sequence[Sample] | None) -> str:
+    """A ``ResourceUpdated`` for viewers that hold ``previous`` as this resource's history: only
+    the new samples travel, with ``history_keep`` saying how many of the old ones stay."""
+    keep, tail = history_delta(previous, state.history)
+    if keep == 0:
+        return encode_event(ResourceUpdated(state))
+    data = {"type": "ResourceUpdated", **to_plain(ResourceUpdated(dataclasses.replace(state, history=tail))),
+            HISTORY_KEEP: keep}
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class HistoryJoiner:
+    """The viewer's side of :func:`encode_state_change`: rebuilds each whole history."""
+
+    def __init__(self) -> None:
+        self._histories: dict[tuple[str, str], Sequence[Sample]] = {}
+
+    def join(self, raw: Mapping[str, Any], event: PollEvent) -> PollEvent:
+        if not isinstance(event, ResourceUpdated):
+            return event
+        keep = raw.get(HISTORY_KEEP, 0)
+        state = event.state
+        if keep:
+            previous = self._histories.get(event.key)
+            if not isinstance(keep, int) or previous is None or keep > len(previous):
+                raise FeedError("a history change does not follow what this viewer holds")
+            kept = previous[len(previous) - keep:]
+            tail = list(state.history)
+            state.history = (kept.extended(tail) if isinstance(kept, SampleRun)
+                             else SampleRun([*kept, *tail]))
+        self._histories[event.key] = state.history
+        return event
 
 
 def account_terms(account: AccountConfig) -> dict[str, Any]:
