@@ -304,7 +304,7 @@ async def test_a_lost_collector_means_polling_directly_until_it_is_back_never_bo
         await wait_for(lambda: source.mode is Mode.ATTACHED, what="attached again")
         assert direct.active == 0 and not direct.attached_while_polling
         assert any("attached again" in note for note in viewer.notes)
-        assert source.switches.count(Mode.DIRECT) == 1
+        assert source.switches.count(Mode.DIRECT) == 1, viewer.notes
     await viewer.stop()
 
 

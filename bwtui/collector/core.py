@@ -141,6 +141,7 @@ class Collector:
         self.now = self._clock.now
         self.failure: BaseException | None = None
         self.finished = asyncio.Event()
+        self.stopping = False  # set first thing in stop(): no new viewer, readiness says so
         self._subscribers: set[Subscriber] = set()
         self._state_lines: dict[Key, tuple[ResourceState, str]] = {}
         # Each resource's history as every attached viewer holds it (while any is attached):
@@ -194,6 +195,7 @@ class Collector:
 
     async def stop(self) -> None:
         """Stop polling, write what is pending to history, tell every viewer goodbye."""
+        self.stopping = True
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
