@@ -11,7 +11,8 @@ Four measurements, each selectable (default: all):
   p50 / p95 / max latency and the exposition's size (target p95 <= 50 ms at 1,000 resources).
 * ``start``: a viewer's start to its first full frame (the list and a rate on screen, as
   ``bench_tui.py`` defines it) and to a complete one (every visible row with a rate), attached
-  to a warmed-up collector versus polling directly, for 20 and ``--resources`` resources.
+  to a warmed-up collector versus polling directly, for 20 and ``--resources`` resources; each
+  run starts without history of its own.
 * ``requests``: provider requests over ``--window`` seconds at the real rate limit (3,600/h):
   a collector with 1 and with 5 attached monitors, and 1 and 5 monitors polling directly.
 
@@ -275,13 +276,19 @@ def complete_frame(display: list[str]) -> bool:
     return bool(rows) and all(RATE.search(line) for line in rows)
 
 
+# What every viewer shares with the collector, as one user's processes on one host do: the
+# config, the token, the state dir (history, the host's request-budget ledger), the runtime dir.
+VIEWER_ENV = ("BWTUI_CONFIG", "BWTUI_TOKEN_HV_SIM", "XDG_STATE_HOME", "XDG_RUNTIME_DIR", "PYTHONPATH")
+
+
 def first_frames(env: dict[str, str], extra: list[str], runs: int) -> tuple[list[float], list[float]]:
     full: list[float] = []
     complete: list[float] = []
-    for _ in range(runs):
+    for run in range(runs):
+        # Each run a first start: its own state dir, so no history from the previous run helps.
+        state = Path(env["XDG_STATE_HOME"]).parent / f"viewer-state-{time.monotonic_ns()}-{run}"
         session = PtySession([sys.executable, "-m", "bwtui", *extra], cols=140, rows=40, cwd=ROOT,
-                             env={k: env[k] for k in ("BWTUI_CONFIG", "BWTUI_TOKEN_HV_SIM", "XDG_RUNTIME_DIR",
-                                                      "PYTHONPATH")})
+                             env={**{k: env[k] for k in VIEWER_ENV}, "XDG_STATE_HOME": str(state)})
         try:
             started = session.started_at
             full.append(session.wait_until(lambda: full_frame(session.screen.display), timeout=60, what="full") - started)
@@ -335,7 +342,7 @@ def bench_requests(window_s: float, services: int) -> None:
                     for _ in range(viewers):
                         sessions.append(PtySession(
                             [sys.executable, "-m", "bwtui", *extra], cols=120, rows=30, cwd=ROOT,
-                            env={k: env[k] for k in ("BWTUI_CONFIG", "BWTUI_TOKEN_HV_SIM", "PYTHONPATH")}))
+                            env={k: env[k] for k in VIEWER_ENV}))
                     time.sleep(max(0.0, window_s - (time.monotonic() - began)))
                     requests, rejected = door.requests, door.rejected
                 finally:
