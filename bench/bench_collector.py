@@ -4,14 +4,15 @@ Four measurements, each selectable (default: all):
 
 * ``day``: the collector (the real Collector, session, history on disk, one attached viewer
   reading the feed, a /metrics scrape every simulated minute) over a fake Hivelocity with
-  ``--resources`` services for a simulated day on the fake clock: CPU (with and without the fake
-  provider's own work), peak and final RSS, events, history file size, scrape CPU.
+  ``--resources`` services for a simulated day on the fake clock: CPU (without the fake
+  provider's own work), final and peak RSS, events, feed volume, scrape CPU.
 * ``scrape``: a real ``bwtui serve`` polling the loopback simulator (``--resources`` services,
   rate limit raised so it fills quickly), scraped over HTTP ``--scrapes`` times while it polls:
   p50 / p95 / max latency and the exposition's size (target p95 <= 50 ms at 1,000 resources).
 * ``start``: a viewer's start to its first full frame (the list and a rate on screen, as
   ``bench_tui.py`` defines it) and to a complete one (every visible row with a rate), attached
-  to a warmed-up collector versus polling directly, for 20 and ``--resources`` resources.
+  to a warmed-up collector versus polling directly, for 20 and ``--resources`` resources; each
+  run starts without history of its own.
 * ``requests``: provider requests over ``--window`` seconds at the real rate limit (3,600/h):
   a collector with 1 and with 5 attached monitors, and 1 and 5 monitors polling directly.
 
@@ -108,9 +109,8 @@ async def bench_day(resources: int, hours: float) -> None:
     await collector.stop()
     cpu_s = time.process_time() - cpu_started
     wall_s = time.perf_counter() - wall_started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # KiB on Linux
     history.close()
-    size_mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
     fake = client.fake_cpu_s
     print(f"  wall {wall_s:.1f} s; requests {client.count()}; events {collector.events_applied}; "
           f"feed {feed_bytes / 1e6:.1f} MB; scrapes {len(scrape_cpu)}")
@@ -120,7 +120,6 @@ async def bench_day(resources: int, hours: float) -> None:
         f"({statistics.median(scrape_cpu) * 1e3:.1f} ms each, median)")
     row(f"collector RSS, {resources} resources", f"{process.memory_info().rss / 1e6:.0f} MB at the end, "
         f"{peak_mb:.0f} MB peak")
-    row("history file after the day", f"{size_mb:.1f} MB")
 
 
 # ----- a simulator on loopback, counting requests and 429s ---------------------------------------
@@ -246,8 +245,8 @@ def bench_scrape(resources: int, scrapes: int) -> None:
                 during = door.requests - began
                 wait(lambda: fully_polled(url, resources), 600, "every resource polled")
                 quiet, size = _scrapes(http, url, scrapes // 2)
-                # From now on the provider's real budget (3,600 requests/h): the collector paces
-                # itself to what the window has left, as it would against Hivelocity.
+                # From now on the provider's real budget (3,600 requests/h): a poller that paces
+                # itself to what the window has left slows down to it, as against Hivelocity.
                 sim.rate_limiter.limit = 3600
                 settled = door.requests
                 print("  waiting for the next 5-minute round of polls ...")
@@ -262,8 +261,7 @@ def bench_scrape(resources: int, scrapes: int) -> None:
     for label, latencies in (
             (f"during its start-up burst ({during} provider requests meanwhile)", busy),
             ("between rounds (no request in flight)", quiet),
-            (f"while polling at the real budget ({steady_rps:.1f} provider requests/s meanwhile)",
-             steady)):
+            (f"in its next round of polls ({steady_rps:.1f} provider requests/s meanwhile)", steady)):
         if latencies:
             row(f"/metrics scrape over HTTP, {resources} resources, {label}",
                 f"p50 {pct(latencies, 0.5):.1f} ms, p95 {pct(latencies, 0.95):.1f} ms, "
@@ -278,18 +276,24 @@ def complete_frame(display: list[str]) -> bool:
     return bool(rows) and all(RATE.search(line) for line in rows)
 
 
+# What every viewer shares with the collector, as one user's processes on one host do: the
+# config, the token, the state dir (history, the host's request-budget ledger), the runtime dir.
+VIEWER_ENV = ("BWTUI_CONFIG", "BWTUI_TOKEN_HV_SIM", "XDG_STATE_HOME", "XDG_RUNTIME_DIR", "PYTHONPATH")
+
+
 def first_frames(env: dict[str, str], extra: list[str], runs: int) -> tuple[list[float], list[float]]:
     full: list[float] = []
     complete: list[float] = []
-    for _ in range(runs):
+    for run in range(runs):
+        # Each run a first start: its own state dir, so no history from the previous run helps.
+        state = Path(env["XDG_STATE_HOME"]).parent / f"viewer-state-{time.monotonic_ns()}-{run}"
         session = PtySession([sys.executable, "-m", "bwtui", *extra], cols=140, rows=40, cwd=ROOT,
-                             env={k: env[k] for k in ("BWTUI_CONFIG", "BWTUI_TOKEN_HV_SIM", "XDG_RUNTIME_DIR",
-                                                      "PYTHONPATH")})
+                             env={**{k: env[k] for k in VIEWER_ENV}, "XDG_STATE_HOME": str(state)})
         try:
             started = session.started_at
-            full.append(session.wait_until(lambda: full_frame(session.screen.display), 60, "full") - started)
-            complete.append(session.wait_until(lambda: complete_frame(session.screen.display), 120,
-                                               "complete") - started)
+            full.append(session.wait_until(lambda: full_frame(session.screen.display), timeout=60, what="full") - started)
+            complete.append(session.wait_until(lambda: complete_frame(session.screen.display), timeout=120,
+                                               what="complete") - started)
             session.send_keys("q")
             session.wait_exit(15)
         finally:
@@ -338,7 +342,7 @@ def bench_requests(window_s: float, services: int) -> None:
                     for _ in range(viewers):
                         sessions.append(PtySession(
                             [sys.executable, "-m", "bwtui", *extra], cols=120, rows=30, cwd=ROOT,
-                            env={k: env[k] for k in ("BWTUI_CONFIG", "BWTUI_TOKEN_HV_SIM", "PYTHONPATH")}))
+                            env={k: env[k] for k in VIEWER_ENV}))
                     time.sleep(max(0.0, window_s - (time.monotonic() - began)))
                     requests, rejected = door.requests, door.rejected
                 finally:

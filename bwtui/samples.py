@@ -45,6 +45,18 @@ class SampleRun(Sequence[Sample]):
         self.maxlen = maxlen
 
     @classmethod
+    def from_columns(cls, times: Iterable[float], ins: Iterable[float | None],
+                     outs: Iterable[float | None], maxlen: int | None = None) -> SampleRun:
+        """A run from its three columns (None: a gap), without a Sample object per point;
+        the columns must be of one length (ValueError otherwise)."""
+        t = array("d", times)
+        in_ = array("d", [_pack(v) for v in ins])
+        out = array("d", [_pack(v) for v in outs])
+        if not len(t) == len(in_) == len(out):
+            raise ValueError("sample columns of different lengths")
+        return cls._of(t, in_, out, maxlen)
+
+    @classmethod
     def _of(cls, t: array[float], in_: array[float], out: array[float],
             maxlen: int | None) -> SampleRun:
         run = cls.__new__(cls)

@@ -252,8 +252,8 @@ def bwtui(env: dict[str, str], *args: str, timeout: float = 60.0) -> subprocess.
 
 # ----- real tools from Debian packages ---------------------------------------------------------
 @cache
-def _apt_updated() -> bool:
-    result = subprocess.run(["apt-get", "update"], capture_output=True, text=True, timeout=600)
+def _apt_updated(prefix: tuple[str, ...]) -> bool:
+    result = subprocess.run([*prefix, "apt-get", "update"], capture_output=True, text=True, timeout=600)
     return result.returncode == 0
 
 
@@ -262,14 +262,13 @@ def _install(package: str) -> str | None:
     """apt-get install ``package``; None when done, else why it could not be."""
     if shutil.which("apt-get") is None:
         return "apt-get is not available on this machine"
+    prefix: tuple[str, ...] = ()
     if hasattr(os, "geteuid") and os.geteuid() != 0:
         sudo = shutil.which("sudo")
         if sudo is None:
             return "not root and no sudo"
-        prefix = [sudo, "-n"]
-    else:
-        prefix = []
-    if not _apt_updated():
+        prefix = (sudo, "-n")
+    if not _apt_updated(prefix):
         return "apt-get update failed"
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     result = subprocess.run([*prefix, "apt-get", "install", "-y", "--no-install-recommends", package],

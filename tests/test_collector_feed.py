@@ -22,7 +22,16 @@ from bwtui.model import Period
 from bwtui.runtime import AccountRuntime
 from bwtui.session.core import MonitorSession
 from collector_support import running_collector, wait_for
-from ui_support import T0, FakeClock, FakePoller, make_resources, make_state, runtimes, standard_script
+from ui_support import (
+    T0,
+    FakeClock,
+    FakePoller,
+    make_resources,
+    make_series,
+    make_state,
+    runtimes,
+    standard_script,
+)
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 
@@ -104,6 +113,34 @@ async def test_an_attached_viewer_sees_exactly_what_the_collector_sees_hostile_n
             await viewer.stop()
 
 
+async def test_viewers_joining_at_different_times_hold_the_collectors_histories() -> None:
+    """Changes carry only new points; every viewer, early or late, ends with the same histories."""
+    from bwtui.samples import SampleRun
+
+    resource = make_resources("hv-prod", "hivelocity", 1)[0]
+
+    def state_at(points: int) -> Any:
+        state = make_state(resource, 0, T0 + 300 * points)
+        state.history = SampleRun([s for s in make_series(0, Period.DAY, T0 + 300 * points).samples][-200:],
+                                  maxlen=288)
+        return state
+
+    async with running_collector(standard_script(services=1, instances=1)) as running:
+        early = Viewer(AttachedSource(CollectorRef(running.url, "test"))).start()
+        await wait_for(lambda: early.source.synced)
+        for points in range(1, 6):
+            running.poller.emit(ResourceUpdated(state_at(points)))
+        late = Viewer(AttachedSource(CollectorRef(running.url, "test"))).start()
+        await wait_for(lambda: late.source.synced)
+        for points in range(6, 10):
+            running.poller.emit(ResourceUpdated(state_at(points)))
+        expected = list(running.collector.session.store.states[resource.key].history)
+        for viewer in (early, late):
+            await wait_for(lambda v=viewer: list(v.session.store.states[resource.key].history) == expected,
+                           what="the same history")
+            await viewer.stop()
+
+
 async def test_charts_come_from_the_collector_and_nothing_else_goes_to_it() -> None:
     async with running_collector(standard_script()) as running:
         source = AttachedSource(CollectorRef(running.url, "test"))
@@ -180,6 +217,31 @@ async def test_status_from_the_snapshot_agrees_with_the_collectors_session() -> 
         assert {s.resource.account for s in only.states} == {"vpn"}
 
 
+async def test_budget_state_reaches_viewers_and_metrics() -> None:
+    from bwtui.events import BudgetUpdated
+
+    budget = BudgetUpdated(group="host:127.0.0.1", accounts=("hv-prod",), limit=3600, remaining=120,
+                           reset_at=T0 + 900, blocked_until=T0 + 60, stretch=2.5, rate_rps=0.9,
+                           reason="the budget is short", rejected=3, at=T0)
+    async with running_collector(standard_script()) as running:
+        running.poller.emit(budget)
+        await wait_for(lambda: "host:127.0.0.1" in running.collector.budgets)
+        viewer = Viewer(AttachedSource(CollectorRef(running.url, "test"))).start()
+        try:
+            await wait_for(lambda: viewer.source.synced)
+            assert budget in viewer.events  # in the snapshot
+            later = dataclasses.replace(budget, stretch=1.0, blocked_until=None, rejected=4)
+            running.poller.emit(later)
+            await wait_for(lambda: later in viewer.events, what="the budget change")
+            async with httpx.AsyncClient() as http:
+                text = (await http.get(running.url + "/metrics")).text
+            assert 'bwtui_budget_stretch_ratio{group="host:127.0.0.1"} 1.0' in text
+            assert 'bwtui_budget_rejected_total{group="host:127.0.0.1"} 4.0' in text
+            assert "bwtui_budget_blocked_until_timestamp_seconds{" not in text
+        finally:
+            await viewer.stop()
+
+
 def test_a_viewer_that_stops_reading_is_dropped_not_buffered_forever() -> None:
     subscriber = Subscriber(backlog=3)
     for _ in range(3):
@@ -242,8 +304,22 @@ async def test_a_lost_collector_means_polling_directly_until_it_is_back_never_bo
         await wait_for(lambda: source.mode is Mode.ATTACHED, what="attached again")
         assert direct.active == 0 and not direct.attached_while_polling
         assert any("attached again" in note for note in viewer.notes)
-        assert source.switches.count(Mode.DIRECT) == 1
+        assert source.switches.count(Mode.DIRECT) == 1, viewer.notes
     await viewer.stop()
+
+
+async def test_a_collector_that_refuses_this_viewer_means_polling_directly_without_flapping() -> None:
+    direct = DirectPolling()
+    own = runtimes(("hv-prod", "hivelocity"))
+    async with running_collector(standard_script(), token=TOKEN) as running:
+        source = FallbackSource(CollectorRef(running.url, "config"), own, clock=FakeClock(), retry_s=0.05,
+                                rebuild=lambda rts: list(rts), factory=direct.factory)
+        viewer = Viewer(source, own).start()
+        await wait_for(lambda: source.mode is Mode.DIRECT and direct.active == 1)
+        await asyncio.sleep(0.5)  # ten retry periods: it must not try to attach again
+        assert source.switches == [Mode.CONNECTING, Mode.DIRECT] and direct.runs == 1
+        assert any("BWTUI_COLLECTOR_TOKEN" in note for note in viewer.notes)
+        await viewer.stop()
 
 
 async def test_a_wall_screen_never_polls_it_waits_for_the_collector() -> None:

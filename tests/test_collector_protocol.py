@@ -86,8 +86,9 @@ def test_a_resource_state_with_hostile_text_comes_back_identical() -> None:
     got = back.state
     assert got.resource == HOSTILE
     assert got.resource.name == HOSTILE.name  # control characters and markup verbatim
-    assert (got.in_bps, got.out_bps, got.rate_at, got.usage, got.updated_at, got.stale, got.history) == (
-        state.in_bps, state.out_bps, state.rate_at, state.usage, state.updated_at, True, state.history)
+    assert (got.in_bps, got.out_bps, got.rate_at, got.usage, got.updated_at, got.stale) == (
+        state.in_bps, state.out_bps, state.rate_at, state.usage, state.updated_at, True)
+    assert list(got.history) == list(state.history)
     assert _errors_equal(got.error, error)
 
 
@@ -110,13 +111,54 @@ def test_an_account_failure_keeps_its_kind_and_the_providers_words() -> None:
     assert _errors_equal(back.error, event.error)
 
 
+def test_a_compact_sample_run_travels_as_columns_and_comes_back_a_run() -> None:
+    from bwtui.samples import SampleRun
+
+    run = SampleRun([Sample(1_767_000_000.0, 1.5e6, None), Sample(1_767_000_300.0, None, 2.25e7),
+                     Sample(1_767_000_600.5, 3.0, 4.0)], maxlen=288)
+    line = encode_event(ResourceUpdated(ResourceState(HOSTILE, history=run)))
+    assert '"history":{"t":[1767000000,1767000300,1767000600.5]' in line
+    back = _round_trip(ResourceUpdated(ResourceState(HOSTILE, history=run)))
+    assert isinstance(back, ResourceUpdated) and isinstance(back.state.history, SampleRun)
+    assert back.state.history == run
+    with pytest.raises(FeedError):
+        decode_event({"type": "ResourceUpdated", "state": {
+            "resource": {"account": "a", "provider": "p", "kind": "k", "id": "1", "name": "n"},
+            "history": {"t": [1.0], "in": [[1]], "out": [None]}}})
+
+
+def test_a_history_change_sends_only_the_new_points_and_the_viewer_rebuilds_the_whole() -> None:
+    from bwtui.collector.protocol import HistoryJoiner, encode_state_change, history_delta
+    from bwtui.samples import SampleRun
+
+    day = SampleRun([Sample(1000.0 + 300 * i, float(i), 2.0 * i) for i in range(288)], maxlen=288)
+    later = day.extended([Sample(1000.0 + 300 * 288, 5.0, None), Sample(1000.0 + 300 * 289, 6.0, 7.0)])
+    assert len(later) == 288 and later[0].t == day[2].t
+    keep, tail = history_delta(day, later)
+    assert keep == 286 and list(tail) == list(later[286:])
+    joiner = HistoryJoiner()
+    first = encode_event(ResourceUpdated(ResourceState(HOSTILE, history=day)))
+    joiner.join(parse_json(first), decode_event(parse_json(first)))  # type: ignore[arg-type]
+    change = encode_state_change(ResourceState(HOSTILE, out_bps=7.0, history=later), day)
+    assert len(change) < len(first) / 5 and '"history_keep":286' in change
+    rebuilt = joiner.join(parse_json(change), decode_event(parse_json(change)))  # type: ignore[arg-type]
+    assert isinstance(rebuilt, ResourceUpdated) and list(rebuilt.state.history) == list(later)
+    # A history that does not continue the old one travels whole.
+    other = SampleRun([Sample(5.0, 1.0, 1.0)])
+    assert history_delta(day, other) == (0, other)
+    assert '"history_keep"' not in encode_state_change(ResourceState(HOSTILE, history=other), day)
+    # A change for a resource the viewer holds nothing of is a broken feed, not a wrong screen.
+    with pytest.raises(FeedError):
+        HistoryJoiner().join(parse_json(change), decode_event(parse_json(change)))  # type: ignore[arg-type]
+
+
 def test_numbers_json_cannot_carry_become_gaps() -> None:
     state = ResourceState(HOSTILE, in_bps=float("nan"), out_bps=float("inf"),
                           history=(Sample(1.0, float("-inf"), 5.0),))
     back = _round_trip(ResourceUpdated(state))
     assert isinstance(back, ResourceUpdated)
     assert back.state.in_bps is None and back.state.out_bps is None
-    assert back.state.history == (Sample(1.0, None, 5.0),)
+    assert list(back.state.history) == [Sample(1.0, None, 5.0)]
 
 
 def test_unknown_event_types_and_fields_are_ignored_for_newer_collectors() -> None:

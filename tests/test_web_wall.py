@@ -74,7 +74,7 @@ async def test_the_wall_screen_shows_the_overview_in_chromium_and_tabs_cost_no_r
             async with chromium(browser) as new_page:
                 first = await new_page()
                 await first.open(f"http://127.0.0.1:{port}/")
-                screen = await first.wait_for_screen("via collector", "name", "▼ out", "Backup target",
+                screen = await first.wait_for_screen("via collector", "name", "out", "Backup target",
                                                      "hz-sim", "vpn-sim")
                 second = await new_page()
                 await second.open(f"http://127.0.0.1:{port}/")

@@ -27,6 +27,7 @@ from bwtui.session.source import EventSink, MonitorSource
 
 CHART_REFRESH_S = 60.0
 T = TypeVar("T")
+YIELD_EVERY = 20  # events read from a buffered stream before the loop gets a turn
 
 
 def collector_label(url: str) -> str:
@@ -128,12 +129,16 @@ class AttachedSource:
         """Deliver the collector's snapshot and changes until the feed ends (then raise)."""
         self._client = self._new_client()
         try:
+            delivered = 0
             async for kind, payload in self._client.messages():
                 if kind == "hello":
                     self._hello(payload, sink)
                     self._sink = sink
                 elif kind == "poll":
                     sink(payload)
+                    delivered += 1
+                    if delivered % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # a big snapshot must not keep the view from drawing
                 elif kind == "synced":
                     self.synced = True
                 elif kind == "bye":

@@ -8,6 +8,7 @@ travels only in the ``Authorization`` header.
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ from bwtui.collector.protocol import (
     SILENCE_TIMEOUT_S,
     SNAPSHOT_PATH,
     FeedError,
+    HistoryJoiner,
     SseReader,
     check_hello,
     decode_event,
@@ -43,6 +45,16 @@ class CollectorUnavailable(Exception):
 def collector_token() -> str | None:
     """The token to show the collector, from ``$BWTUI_COLLECTOR_TOKEN`` (None: none)."""
     return os.environ.get(TOKEN_ENV_VAR, "").strip() or None
+
+
+def tls_for(url: str) -> ssl.SSLContext:
+    """The project's shared verifying context for https://, a bare one (no CA bundle to load:
+    the costly part of making a client) for a plain-HTTP loopback collector."""
+    if url.startswith("https://"):
+        from bwtui.providers.http import shared_tls
+
+        return shared_tls()
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _headers(token: str | None) -> dict[str, str]:
@@ -86,7 +98,7 @@ class CollectorClient:
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.url = url.rstrip("/")
         self._http = httpx.AsyncClient(
-            headers=_headers(token), follow_redirects=False, transport=transport,
+            headers=_headers(token), follow_redirects=False, transport=transport, verify=tls_for(url),
             timeout=httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S))
 
     async def aclose(self) -> None:
@@ -100,6 +112,7 @@ class CollectorClient:
             async with self._http.stream("GET", self.url + FEED_PATH, timeout=timeout) as response:
                 _check_status(self.url, response)
                 reader = SseReader()
+                joiner = HistoryJoiner()
                 greeted = False
                 async for line in response.aiter_lines():
                     message = reader.feed(line.rstrip("\r"))
@@ -112,9 +125,10 @@ class CollectorClient:
                     elif not greeted:
                         raise FeedError("the feed did not start with hello")
                     elif kind == "poll":
-                        event = decode_event(parse_json(data))
+                        raw = parse_json(data)
+                        event = decode_event(raw)
                         if event is not None:
-                            yield "poll", event
+                            yield "poll", joiner.join(raw, event)
                     elif kind in ("synced", "bye"):
                         yield kind, parse_json(data)
                         if kind == "bye":
@@ -124,12 +138,14 @@ class CollectorClient:
         raise CollectorUnavailable(f"the collector at {self.url} closed the feed")
 
     async def healthy(self) -> bool:
-        """Whether the collector answers ``/healthz``."""
+        """Whether the collector answers and would let this viewer in: ``/readyz`` (which wants
+        the token when one is set) says ready or not yet, rather than 401 or nothing."""
         try:
-            response = await self._http.get(self.url + "/healthz", timeout=CONNECT_TIMEOUT_S)
-        except httpx.HTTPError:
+            response = await self._http.get(self.url + "/readyz", timeout=CONNECT_TIMEOUT_S)
+            stopping = response.status_code == 503 and bool(response.json().get("stopping"))
+        except (httpx.HTTPError, ValueError, AttributeError):
             return False
-        return response.status_code == 200
+        return response.status_code in (200, 503) and not stopping
 
     async def series(self, key: tuple[str, str], period: Period) -> SeriesUpdated | None:
         """The collector's chart for one resource and period (None: it has none)."""
@@ -154,6 +170,7 @@ def fetch_snapshot(url: str, *, token: str | None = None,
     """``/api/v1/snapshot``: the hello fields plus ``ready`` and ``events`` (raw)."""
     try:
         with httpx.Client(headers=_headers(token), follow_redirects=False, transport=transport,
+                          verify=tls_for(url),
                           timeout=httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)) as http:
             response = http.get(url.rstrip("/") + SNAPSHOT_PATH)
             _check_status(url, response)
@@ -169,7 +186,7 @@ def export_rows(url: str, *, since: float | None, account: str | None, resource_
     params = {key: str(value) for key, value in
               (("since", since), ("account", account), ("resource", resource_id)) if value is not None}
     try:
-        with httpx.Client(headers=_headers(token), follow_redirects=False,
+        with httpx.Client(headers=_headers(token), follow_redirects=False, verify=tls_for(url),
                           timeout=httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S, read=60.0)) as http:
             with http.stream("GET", url.rstrip("/") + EXPORT_PATH, params=params) as response:
                 if response.status_code == 404:

@@ -24,6 +24,7 @@ from bwtui.collector.protocol import (
     KEEPALIVE,
     KEEPALIVE_S,
     encode_event,
+    encode_state_change,
     hello,
     sse,
 )
@@ -33,6 +34,7 @@ from bwtui.config import AccountConfig
 from bwtui.events import (
     AccountFailed,
     AccountListed,
+    BudgetUpdated,
     PollerPaused,
     PollEvent,
     RateLimitUpdated,
@@ -40,7 +42,7 @@ from bwtui.events import (
     SeriesUpdated,
 )
 from bwtui.history import ExportRow
-from bwtui.model import ErrorKind, Period, ProviderError, ResourceState, Series
+from bwtui.model import ErrorKind, Period, ProviderError, ResourceState, Sample, Series
 from bwtui.runtime import AccountRuntime
 from bwtui.session.changes import Announcement
 from bwtui.session.core import MonitorSession
@@ -139,8 +141,12 @@ class Collector:
         self.now = self._clock.now
         self.failure: BaseException | None = None
         self.finished = asyncio.Event()
+        self.stopping = False  # set first thing in stop(): no new viewer, readiness says so
         self._subscribers: set[Subscriber] = set()
         self._state_lines: dict[Key, tuple[ResourceState, str]] = {}
+        # Each resource's history as every attached viewer holds it (while any is attached):
+        # changes then carry only the new samples (see protocol.encode_state_change).
+        self._sent: dict[Key, Sequence[Sample]] = {}
         self._series_lines: dict[tuple[Key, Period], tuple[Series, str]] = {}
         # Accounts heard from (listed or failed): ready once every one has been.
         self._waiting = {rt.config.name for rt in self.runtimes if rt.client is not None}
@@ -149,6 +155,9 @@ class Collector:
         self._writes: set[asyncio.Task[Any]] = set()
         self._seq = 0
         self.events_applied = 0
+        # The latest state of each request budget group (the session has no use for it; the
+        # feed and /metrics do).
+        self.budgets: dict[str, BudgetUpdated] = {}
 
     # ----- running ------------------------------------------------------------------------------
     @property
@@ -186,6 +195,7 @@ class Collector:
 
     async def stop(self) -> None:
         """Stop polling, write what is pending to history, tell every viewer goodbye."""
+        self.stopping = True
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -209,17 +219,27 @@ class Collector:
         self.events_applied += 1
         if isinstance(event, (AccountListed, AccountFailed)):
             self._waiting.discard(event.account)
+        if isinstance(event, BudgetUpdated):
+            self.budgets[event.group] = event
+            if self._subscribers:
+                self._broadcast(encode_event(event))
+            return
         changes = self.session.apply(event)
         for announcement in changes.announcements:
             _log(announcement)
         if changes.flush_in_s is not None and self._flush_handle is None:
             self._flush_handle = self._clock.call_at(self._clock.now() + changes.flush_in_s, self._flush)
-        if changes and self._subscribers:
+        if not self._subscribers:
+            return
+        if isinstance(event, ResourceUpdated):
+            # Every state goes out (visible change or not), so what viewers hold stays known.
+            state = self.session.store.states.get(event.key, event.state)
+            self._broadcast(encode_state_change(state, self._sent.get(event.key)))
+            self._sent[event.key] = state.history
+        elif changes:
             self._broadcast(self._line(event))
 
     def _line(self, event: PollEvent) -> str:
-        if isinstance(event, ResourceUpdated):
-            return self._state_line(event.key, event.state)
         if isinstance(event, SeriesUpdated):
             return self._series_line(event.key, event.period, event.series)
         return encode_event(event)
@@ -246,7 +266,7 @@ class Collector:
         for subscriber in list(self._subscribers):
             subscriber.push(chunk)
             if subscriber.closed:
-                self._subscribers.discard(subscriber)
+                self.unsubscribe(subscriber)
                 log.warning("a viewer fell %d messages behind and was dropped", SUBSCRIBER_BACKLOG)
 
     def _flush(self) -> None:
@@ -278,6 +298,7 @@ class Collector:
             lines.append(self._state_line(key, state))
         for (key, period), series in store.series.items():
             lines.append(self._series_line(key, period, series))
+        lines.extend(encode_event(budget) for budget in self.budgets.values())
         if store.paused:
             lines.append(encode_event(PollerPaused(True)))
         return lines
@@ -285,6 +306,8 @@ class Collector:
     def subscribe(self) -> tuple[list[str], Subscriber]:
         """The snapshot and a queue of every change after it (taken in one step: consistent)."""
         lines = self.snapshot_lines()
+        if not self._subscribers:  # the first viewer: what viewers hold starts from here
+            self._sent = {key: state.history for key, state in self.session.store.states.items()}
         subscriber = Subscriber()
         self._subscribers.add(subscriber)
         return lines, subscriber
@@ -292,6 +315,8 @@ class Collector:
     def unsubscribe(self, subscriber: Subscriber) -> None:
         subscriber.close()
         self._subscribers.discard(subscriber)
+        if not self._subscribers:
+            self._sent = {}
 
     def feed(self) -> AsyncIterator[bytes]:
         """The whole feed for one viewer: hello, snapshot, synced, then changes until closed."""

@@ -7,8 +7,10 @@
 2. when the feed fails or ends, say so and, if this config has accounts with tokens, poll them
    directly (:class:`~bwtui.session.live.LivePollerSource`, with clients built afresh);
    otherwise wait;
-3. every ``retry_s`` ask the collector's ``/healthz``; once it answers, stop polling (the poller
-   has ended and its clients are closed before anything else happens), then attach again.
+3. every ``retry_s`` ask the collector's ``/readyz``; once it answers (and takes this viewer's
+   token), stop polling (the poller has ended and its clients are closed before anything else
+   happens), then attach again. An attach that fails before the feed's hello (another protocol
+   version, say) doubles the wait before the next one, up to ``MAX_RETRY_S``.
 
 With ``direct=False`` (the wall screen) it never polls: it waits for the collector.
 """
@@ -30,6 +32,7 @@ from bwtui.session.live import LivePollerSource, PollerFactory
 from bwtui.session.source import EventSink, MonitorSource
 
 RETRY_S = 5.0
+MAX_RETRY_S = 300.0
 
 
 class Mode(Enum):
@@ -73,6 +76,7 @@ class FallbackSource:
         self._current: MonitorSource | None = None
         self.mode = Mode.CONNECTING
         self.switches: list[Mode] = []  # every mode entered, in order (tests read it)
+        self._failed_attaches = 0  # in a row, each before the feed's hello
 
     # ----- MonitorSource ------------------------------------------------------------------------
     @property
@@ -159,8 +163,14 @@ class FallbackSource:
             return _sentence(str(error))
         finally:
             self._current = None
+            self._failed_attaches = 0 if attached.greeted else self._failed_attaches + 1
             await attached.aclose()
         return f"The collector at {self.ref.url} closed the feed"
+
+    @property
+    def _wait_s(self) -> float:
+        """Before trying again: ``retry_s``, doubled for each attach that failed before hello."""
+        return float(min(self._retry_s * 2.0 ** max(0, self._failed_attaches - 1), MAX_RETRY_S))
 
     async def _poll_until_collector_answers(self, sink: EventSink) -> None:
         runtimes = await asyncio.to_thread(self._rebuild, self.runtimes)
@@ -169,7 +179,7 @@ class FallbackSource:
         task = asyncio.get_running_loop().create_task(live.run(sink), name="direct-polling")
         try:
             while True:
-                done, _ = await asyncio.wait({task}, timeout=self._retry_s)
+                done, _ = await asyncio.wait({task}, timeout=self._wait_s)
                 if done:
                     task.result()  # a crash of direct polling ends this source (the view says so)
                     return
@@ -182,8 +192,10 @@ class FallbackSource:
             await live.aclose()  # the poller has ended and its clients are closed: never both
 
     async def _wait_for_collector(self) -> None:
-        while not await self._collector_answers():
-            await asyncio.sleep(self._retry_s)
+        while True:
+            await asyncio.sleep(self._wait_s)
+            if await self._collector_answers():
+                return
 
     async def _collector_answers(self) -> bool:
         client = (self._client_factory(self.ref.url) if self._client_factory is not None

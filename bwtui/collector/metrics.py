@@ -105,6 +105,15 @@ OTHER_SPECS: tuple[Spec, ...] = (
     Spec("bwtui_poll_errors", "counter",
          "Failed provider calls by error kind (auth, forbidden, not_found, rate_limited, server, "
          "network, timeout, bad_response).", ("provider", "account", "kind")),
+    Spec("bwtui_budget_pace_requests_per_second", "gauge",
+         "How fast the collector spends a request budget group now (its pacer's rate).", ("group",)),
+    Spec("bwtui_budget_stretch_ratio", "gauge",
+         "How much longer than their data's own cadence resources wait between polls to stay "
+         "within the budget (1: not at all).", ("group",)),
+    Spec("bwtui_budget_blocked_until_timestamp_seconds", "gauge",
+         "While a 429 stops every request of the group: until when (Unix time).", ("group",)),
+    Spec("bwtui_budget_rejected", "counter", "Requests the provider refused with 429, per group.",
+         ("group",)),
     Spec("bwtui_collector_info", "gauge", "The collector (always 1): its version and feed version.",
          ("version", "feed_version")),
     Spec("bwtui_collector_start_time_seconds", "gauge", "When the collector started (Unix time).", ()),
@@ -183,6 +192,12 @@ def _other_samples(collector: Collector) -> Iterator[Sample]:
                         ("bwtui_poll_errors", counts.errors)):
         for labels, value in sorted(table.items()):
             yield name, labels, float(value)
+    for group, budget in sorted(collector.budgets.items()):
+        yield "bwtui_budget_pace_requests_per_second", (group,), budget.rate_rps
+        yield "bwtui_budget_stretch_ratio", (group,), budget.stretch
+        if budget.blocked_until is not None:
+            yield "bwtui_budget_blocked_until_timestamp_seconds", (group,), budget.blocked_until
+        yield "bwtui_budget_rejected", (group,), float(budget.rejected)
     yield "bwtui_collector_info", (collector.info.version, str(FEED_VERSION)), 1.0
     yield "bwtui_collector_start_time_seconds", (), collector.info.started_at
     yield "bwtui_collector_ready", (), 1.0 if collector.ready else 0.0

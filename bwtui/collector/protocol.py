@@ -12,8 +12,11 @@ object per ``data:`` line, no line breaks inside it):
 - ``: keepalive`` comments every 15 s; a viewer that hears nothing for 45 s reconnects.
 
 An event's fields are the fields of its class in :mod:`bwtui.events` (and the model classes
-inside it), by name; ``null`` fields are left out; a rate sample is ``[t, in_bps, out_bps]``; a
-provider error is ``{"kind", "message", "status", "retry_after_s"}``. Readers ignore event types
+inside it), by name; ``null`` fields are left out; samples travel as columns
+``{"t": [...], "in": [...], "out": [...]}`` (bits/s; null is a gap); a provider error is
+``{"kind", "message", "status", "retry_after_s"}``. In the change stream a ``ResourceUpdated``
+may carry ``"history_keep": n``: its history is the last ``n`` samples of the one this viewer
+holds for the resource, followed by the samples sent (usually a point or two instead of a day). Readers ignore event types
 and fields they do not know, so a newer collector can add them within version 1. Account terms
 are the account's config minus where and how it is reached (no ``base_url``, no provider
 settings); the feed never carries a token.
@@ -30,13 +33,14 @@ import json
 import math
 import types
 import typing
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from bwtui.config import AccountConfig
-from bwtui.events import PollEvent, SourceChanged
+from bwtui.events import PollEvent, ResourceUpdated, SourceChanged
 from bwtui.history import ExportRow
-from bwtui.model import ErrorKind, ProviderError, Sample
+from bwtui.model import ErrorKind, ProviderError, ResourceState, Sample
 from bwtui.samples import SampleRun
 
 FEED_PROTOCOL = "bwtui-feed"
@@ -75,11 +79,29 @@ def to_plain(value: object) -> Any:
                               "status": value.status, "retry_after_s": to_plain(value.retry_after_s)})
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _without_none({f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)})
-    if isinstance(value, (tuple, list, SampleRun)):
+    if isinstance(value, SampleRun):
+        return {"t": [_compact(t) for t in value.times()], "in": [_compact(v) for v in value.ins()],
+                "out": [_compact(v) for v in value.outs()]}
+    if isinstance(value, (tuple, list)):
+        if value and all(type(item) is Sample for item in value):
+            return _samples_plain(value)
         return [to_plain(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): to_plain(item) for key, item in value.items()}
     raise TypeError(f"cannot encode {type(value).__name__} for the feed")
+
+
+def _compact(value: float | None) -> float | int | None:
+    """A number as JSON carries it shortest: whole floats as integers, NaN and inf as null."""
+    if value is None or not math.isfinite(value):
+        return None
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
+
+
+def _samples_plain(samples: Any) -> dict[str, list[Any]]:
+    """A run of samples as three columns (fewer, shorter JSON values than one array each)."""
+    return {"t": [_compact(s.t) for s in samples], "in": [_compact(s.in_bps) for s in samples],
+            "out": [_compact(s.out_bps) for s in samples]}
 
 
 def _without_none(data: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +112,61 @@ def encode_event(event: PollEvent) -> str:
     """One poll event as a single line of JSON."""
     data = {"type": type(event).__name__, **to_plain(event)}
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+HISTORY_KEEP = "history_keep"
+
+
+def history_delta(previous: Sequence[Sample] | None, current: Sequence[Sample]) -> tuple[int, Sequence[Sample]]:
+    """``(keep, tail)`` with ``current == previous[-keep:] + tail`` (``keep`` 0: send it all).
+
+    A resource's history usually moves on by a few points: the oldest leave, new ones arrive.
+    """
+    if not previous or not current:
+        return 0, current
+    first = current[0].t
+    times = previous.times() if isinstance(previous, SampleRun) else [s.t for s in previous]
+    index = bisect_left(times, first)
+    if index >= len(times) or times[index] != first:
+        return 0, current
+    keep = len(times) - index
+    if keep > len(current) or list(previous[index:]) != list(current[:keep]):
+        return 0, current
+    return keep, current[keep:]
+
+
+def encode_state_change(state: ResourceState, previous: Sequence[Sample] | None) -> str:
+    """A ``ResourceUpdated`` for viewers that hold ``previous`` as this resource's history: only
+    the new samples travel, with ``history_keep`` saying how many of the old ones stay."""
+    keep, tail = history_delta(previous, state.history)
+    if keep == 0:
+        return encode_event(ResourceUpdated(state))
+    data = {"type": "ResourceUpdated", **to_plain(ResourceUpdated(dataclasses.replace(state, history=tail))),
+            HISTORY_KEEP: keep}
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class HistoryJoiner:
+    """The viewer's side of :func:`encode_state_change`: rebuilds each whole history."""
+
+    def __init__(self) -> None:
+        self._histories: dict[tuple[str, str], Sequence[Sample]] = {}
+
+    def join(self, raw: Mapping[str, Any], event: PollEvent) -> PollEvent:
+        if not isinstance(event, ResourceUpdated):
+            return event
+        keep = raw.get(HISTORY_KEEP, 0)
+        state = event.state
+        if keep:
+            previous = self._histories.get(event.key)
+            if not isinstance(keep, int) or previous is None or keep > len(previous):
+                raise FeedError("a history change does not follow what this viewer holds")
+            kept = previous[len(previous) - keep:]
+            tail = list(state.history)
+            state.history = (kept.extended(tail) if isinstance(kept, SampleRun)
+                             else SampleRun([*kept, *tail]))
+        self._histories[event.key] = state.history
+        return event
 
 
 def account_terms(account: AccountConfig) -> dict[str, Any]:
@@ -242,12 +319,15 @@ def _from_plain(tp: Any, data: Any) -> Any:
             except (TypeError, ValueError, KeyError) as error:
                 errors.append(str(error))
         raise ValueError("; ".join(errors) or "no type fits")
-    if origin is Sequence:  # a state's history: read back as a compact run, like the poller's
+    if origin is Sequence and get_args(tp) == (Sample,):
+        return _sample_run(data)  # a resource's history: kept as a compact run
+    if origin is Sequence:
         _need(data, list)
-        items = tuple(_from_plain(get_args(tp)[0], item) for item in data)
-        return SampleRun(items) if get_args(tp)[0] is Sample else items
+        return tuple(_from_plain(get_args(tp)[0], item) for item in data)
     if origin is tuple:
         args = get_args(tp)
+        if args == (Sample, Ellipsis):
+            return _samples(data)
         _need(data, list)
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_from_plain(args[0], item) for item in data)
@@ -298,6 +378,41 @@ def _from_plain(tp: Any, data: Any) -> Any:
                 kwargs[field.name] = _from_plain(hints[field.name], None)
         return tp(**kwargs)
     raise TypeError(f"cannot read {tp!r} from the feed")
+
+
+def _samples(data: Any) -> tuple[Sample, ...]:
+    """Samples from their columns (``{"t": [...], "in": [...], "out": [...]}``) or a list of
+    ``[t, in, out]``. Every value becomes a float (or None for a rate gap); anything else in a
+    column (a list, an object) is an error."""
+    if isinstance(data, list):
+        return tuple(_from_plain(Sample, item) for item in data)
+    _need(data, dict)
+    times, ins, outs = data.get("t"), data.get("in"), data.get("out")
+    if not (isinstance(times, list) and isinstance(ins, list) and isinstance(outs, list)
+            and len(times) == len(ins) == len(outs)):
+        raise ValueError("sample columns t, in and out must be lists of one length")
+    try:
+        return tuple(map(Sample, [float(t) for t in times],
+                         [None if v is None else float(v) for v in ins],
+                         [None if v is None else float(v) for v in outs]))
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("a sample holds something other than a number") from None
+
+
+def _sample_run(data: Any) -> SampleRun:
+    """A compact run from sample columns (or from a list of ``[t, in, out]``)."""
+    if isinstance(data, list):
+        return SampleRun(_samples(data))
+    _need(data, dict)
+    times, ins, outs = data.get("t"), data.get("in"), data.get("out")
+    if not (isinstance(times, list) and isinstance(ins, list) and isinstance(outs, list)):
+        raise ValueError("sample columns t, in and out must be lists")
+    try:
+        return SampleRun.from_columns([float(t) for t in times],
+                                      [None if v is None else float(v) for v in ins],
+                                      [None if v is None else float(v) for v in outs])
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("sample columns must be numbers of one length") from None
 
 
 def _need(data: Any, kind: type) -> None:

@@ -80,17 +80,22 @@ def build_app(collector: Collector, access: Access, *, page: MetricsPage | None 
         return PlainTextResponse(INDEX)
 
     async def healthz(request: Request) -> Response:
+        if collector.stopping:
+            return JSONResponse({"status": "stopping", "ready": False}, status_code=503)
         return JSONResponse({"status": "ok", "ready": collector.ready})
 
     async def readyz(request: Request) -> Response:
-        ready = collector.ready
-        return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+        ready = collector.ready and not collector.stopping
+        return JSONResponse({"ready": ready, "stopping": collector.stopping},
+                            status_code=200 if ready else 503)
 
     async def metrics(request: Request) -> Response:
         # Always the classic text format: every Prometheus version accepts it.
         return Response(metrics_page.render(), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 
     async def feed(request: Request) -> Response:
+        if collector.stopping:
+            return PlainTextResponse("the collector is stopping\n", status_code=503)
         return StreamingResponse(collector.feed(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

@@ -55,7 +55,8 @@ class ServeOptions:
 
 def counted_runtime(account: AccountConfig, counters: RequestCounters) -> AccountRuntime:
     """The account's runtime, its HTTP requests and errors counted for ``/metrics``."""
-    http = counting_http(counters, account.provider, account.name)
+    plain = (account.base_url or "").startswith("http://")  # a loopback API: no TLS to set up
+    http = counting_http(counters, account.provider, account.name, tls=not plain)
     runtime = build_runtime(account, http=http)
     if runtime.client is None:
         return runtime

@@ -16,14 +16,16 @@ A view (the TUI) runs one source and never asks which kind it is. It calls:
 Implementations:
 
 - :class:`bwtui.session.live.LivePollerSource`: polls the providers from this process (the
-  threaded engine on the real clock, the in-loop one on a fake clock). Today's only one.
-- Attached to a collector (``bwtui serve``, to come): ``run`` reads the collector's snapshot and
-  change stream and turns them into the same events; ``control`` forwards requests (or ignores
-  them); ``renewed`` returns a source for the same collector; ``label`` names the collector.
-  A source that falls back to polling when the collector goes away is a third implementation
-  that wraps the other two. None of this changes the view: pass it as ``BwtuiApp(source=...)``
-  (or ``run_app(source=...)``). The session still wants the accounts' configs for billing and
-  thresholds: register them as runtimes without a client (``AccountRuntime(config, None)``).
+  threaded engine on the real clock, the in-loop one on a fake clock).
+- :class:`bwtui.collector.attached.AttachedSource`: reads a collector's (``bwtui serve``)
+  snapshot and change stream and hands on the same events; its ``control`` asks the collector
+  for charts and leaves polling to it; ``label`` names the collector. The accounts' configs
+  (billing, thresholds) arrive in the feed, as a ``SourceChanged`` event.
+- :class:`bwtui.collector.fallback.FallbackSource`: wraps the other two, attached while the
+  collector answers, polling directly while it does not, never both at once.
+
+None of this changes the view: pass a source as ``BwtuiApp(source=...)`` (or
+``run_app(source=...)``).
 
 ``sink`` may be called on another thread (the threaded poller calls it on its own): it must be
 thread-safe, and it must hand the event to the view's loop rather than touch the session.
