@@ -517,8 +517,10 @@ class Poller:
                 fresh += 1
                 if fresh > first_screen:
                     usage_due = now + min(usage_s / 2, (len(listed) - first_screen) / even_rps)
-            else:
-                usage_s = float(self._settings.altostrat_interval_s)
+            elif acct.runtime.config.provider == "altostrat":
+                usage_s = float(self._settings.altostrat_interval_s)  # the config's word for it
+            else:  # another totals-only provider: as often as its traits say totals change
+                usage_s = float(traits.usage_interval_s)
             slot.jobs[USAGE] = Job(USAGE, usage_s, usage_due, now)
             self._seed(slot)
             acct.slots[resource.id] = slot

@@ -36,7 +36,10 @@ class ThresholdAlerts:
         self._store = store
         self._latch = ThresholdLatch()
 
-    def check(self, state: ResourceState, account: AccountConfig | None, now: float) -> Announcement | None:
+    def check(
+        self, state: ResourceState, account: AccountConfig | None, now: float, *,
+        observed_reset_at: float | None = None,
+    ) -> Announcement | None:
         """Mark ``state``'s resource over (or back within) its thresholds; an announcement per crossing."""
         if account is None:
             return None
@@ -45,7 +48,7 @@ class ThresholdAlerts:
         if not configured and overage_levels(thresholds)[1] is None:
             return None  # nothing configured and the default overage flag turned off
         try:
-            evaluation = evaluate_for(state, account, now)
+            evaluation = evaluate_for(state, account, now, observed_reset_at=observed_reset_at)
         except Exception:  # noqa: BLE001 - a threshold bug must not break the monitor
             return None
         key = state.resource.key

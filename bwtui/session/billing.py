@@ -18,12 +18,15 @@ from bwtui.text import safe_text
 Segment = tuple[str, str]  # (text, style); "" means the view's plain style
 
 
-def figures_for(state: ResourceState, account: AccountConfig | None, now: float) -> BillingFigures | None:
-    """The resource's billing period figures (None without its account's config)."""
+def figures_for(
+    state: ResourceState, account: AccountConfig | None, now: float, *, observed_reset_at: float | None = None
+) -> BillingFigures | None:
+    """The resource's billing period figures (None without its account's config); a counter reset
+    the monitor saw (``observed_reset_at``) starts a totals-only provider's period."""
     if account is None:
         return None
     try:
-        return billing_for(state.resource, state.usage, account, now)
+        return billing_for(state.resource, state.usage, account, now, observed_reset_at=observed_reset_at)
     except Exception:  # noqa: BLE001 - billing is an extra; never break a view
         return None
 

@@ -39,6 +39,7 @@ from bwtui.session.alerts import ThresholdAlerts
 from bwtui.session.billing import figures_for
 from bwtui.session.changes import Announcement, Changes, Severity
 from bwtui.session.history_sync import HISTORY_FLUSH_S, HistorySync
+from bwtui.session.resets import CounterResets, load_resets
 from bwtui.session.rows import ResourceRows
 from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
@@ -81,6 +82,7 @@ class MonitorSession:
         self.store = MonitorStore()
         self.history = HistorySync(history, flush_s=flush_s)
         self._alerts = ThresholdAlerts(self.store)
+        self.resets = CounterResets()  # where totals-only providers' periods began
         self._accounts: dict[str, AccountConfig] = {}
         self._announced_errors: dict[str, str] = {}  # account → the failure last announced
         self._keeps_readings: dict[str, bool] = {}  # provider → rates_from_readings(provider)
@@ -161,8 +163,11 @@ class MonitorSession:
         if provider not in self._keeps_readings:
             self._keeps_readings[provider] = rates_from_readings(provider)
         changes.flush_in_s = self.history.note_state(state, store_readings=self._keeps_readings[provider])
+        if self._keeps_readings[provider]:
+            self.resets.note(state)  # a drop starts a new period (its row is worked out again below)
         account = self._accounts.get(state.resource.account)
-        announcement = self._alerts.check(state, account, self._now())
+        announcement = self._alerts.check(
+            state, account, self._now(), observed_reset_at=self.resets.reset_at(state.resource.key))
         if announcement is not None:
             changes.announcements.append(announcement)
         changes.resources.add(state.resource.key)
@@ -221,6 +226,10 @@ class MonitorSession:
             return Changes()
         try:
             await self.history.load_seed(self.account_names, self._now())
+            store = self.history.store
+            if store is not None:
+                found = await asyncio.to_thread(load_resets, store, self.account_names, self._now())
+                self.resets.seed(found)
         except Exception as error:  # noqa: BLE001 - a broken history must not stop polling
             return self.history_failed(error)
         return Changes()
@@ -264,7 +273,8 @@ class MonitorSession:
     # ----- reading -----------------------------------------------------------------------------
     def billing(self, state: ResourceState) -> BillingFigures | None:
         """Billing period figures for a resource, as of now."""
-        return figures_for(state, self._accounts.get(state.resource.account), self._now())
+        return figures_for(state, self._accounts.get(state.resource.account), self._now(),
+                           observed_reset_at=self.resets.reset_at(state.resource.key))
 
     def account(self, name: str) -> AccountConfig | None:
         """An account's settings from the config (None for an account the config did not name)."""
