@@ -15,6 +15,10 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 # `bwtui check` speaks the monitoring-plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL,
 # 3 UNKNOWN (``bwtui.thresholds.Level.exit_code``).
 
+# How to add the first account: one line every "no accounts" message ends with. No '|' in it
+# (a Nagios plugin's output cuts its text at the first '|', where the perfdata begins).
+ADD_ACCOUNT_FIX = "`bwtui account add NAME --provider PROVIDER` (`bwtui providers` lists them)"
+
 NOT_A_TERMINAL = (
     "bwtui: the monitor needs a terminal (stdout is not a TTY).\n"
     "For scripts and cron jobs use `bwtui status` (add --json or --csv)."

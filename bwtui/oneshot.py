@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bwtui.billing import BillingFigures, billing_for
 from bwtui.config import AccountConfig, Config
-from bwtui.exits import UsageError
+from bwtui.exits import ADD_ACCOUNT_FIX, UsageError
 from bwtui.model import Reading, ResourceState, SkippedItem
 from bwtui.p95 import P95
 from bwtui.paths import demo_history_file
@@ -53,7 +53,7 @@ def poll_once(config: Config, *, only_account: str | None = None, when_short: st
         where = config.path or "the config file"
         raise UsageError(
             f"no accounts configured in {where}. Fix: add one with "
-            "`bwtui account add NAME --provider hivelocity|altostrat`, or try `--demo`"
+            f"{ADD_ACCOUNT_FIX}, or try `--demo`"
         )
     from bwtui.runtime import build_runtimes
 

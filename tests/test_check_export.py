@@ -452,3 +452,13 @@ def test_demo_check_end_to_end_gets_altostrat_rates_on_the_second_run(
     # counters have been seen to dip by a few kB within a second, which reads as a new period.)
     assert second.count("out'=U") < 3
     assert re.search(r"'vpn-demo/[0-9a-f-]+ out'=\d+;10000000000000;;0", second)
+
+
+def test_check_without_accounts_names_a_command_that_can_be_typed(tmp_path: Path, capsys) -> None:
+    """The fix is a command a user can copy: no '?' where a Nagios-safe '|' was replaced."""
+    (tmp_path / "empty.toml").write_text("")
+    code, out, _ = run_cli(check, ["check", "--config", str(tmp_path / "empty.toml")], capsys)
+    assert code == 3
+    assert out.startswith("BWTUI UNKNOWN - no accounts configured")
+    assert "`bwtui account add NAME --provider PROVIDER` (`bwtui providers` lists them)" in out
+    assert "?" not in out.split("|")[0]

@@ -6,7 +6,7 @@ import argparse
 
 from bwtui.commands.common import add_config_option, config_arg, error, table
 from bwtui.config import HIVELOCITY_INTERFACES, PROVIDERS, ConfigError, account_name_problem, load_config
-from bwtui.exits import EXIT_OK, EXIT_USAGE
+from bwtui.exits import ADD_ACCOUNT_FIX, EXIT_OK, EXIT_USAGE
 from bwtui.paths import locate_config
 from bwtui.secrets import token_env_var
 from bwtui.text import safe_text
@@ -58,7 +58,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if not config.accounts:
         state = "" if location.path.exists() else ", not created yet"
         print(f"no accounts ({location.path}{state}); add one with "
-              "`bwtui account add NAME --provider hivelocity|altostrat`")
+              f"{ADD_ACCOUNT_FIX}")
         return EXIT_OK
     rows = [["NAME", "PROVIDER", "BASE URL", "BILLING DAY"]]
     for account in config.accounts:

@@ -11,7 +11,7 @@ import sys
 from bwtui import paths, secrets
 from bwtui.commands.common import add_config_option, config_arg, error, find_account, table
 from bwtui.config import AccountConfig, ConfigError, account_name_problem, load_config
-from bwtui.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from bwtui.exits import ADD_ACCOUNT_FIX, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from bwtui.paths import locate_config
 from bwtui.text import safe_text
 from bwtui.token_check import CheckResult, TokenInputError, check_token, clean_token
@@ -120,7 +120,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     config = load_config(config_arg(args))
     if not config.accounts:
         print(f"no accounts configured ({location.path}); add one with "
-              "`bwtui account add NAME --provider hivelocity|altostrat`")
+              f"{ADD_ACCOUNT_FIX}")
         return EXIT_OK
     resolved = [(account, secrets.resolve_token(account.name)) for account in config.accounts]
     checks: dict[str, CheckResult] = {}

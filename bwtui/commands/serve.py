@@ -12,7 +12,7 @@ import argparse
 
 from bwtui.cli_options import add_config_option
 from bwtui.commands.common import fail, load_config_for
-from bwtui.exits import UsageError
+from bwtui.exits import ADD_ACCOUNT_FIX, UsageError
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             if not config.accounts:
                 where = config.path or "the config file"
                 raise UsageError(f"no accounts configured in {where}. Fix: add one with "
-                                 "`bwtui account add NAME --provider hivelocity`, or try --demo")
+                                 f"{ADD_ACCOUNT_FIX}, or try --demo")
     except UsageError as error:
         return fail(str(error))
     configure_logging()
