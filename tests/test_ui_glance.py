@@ -29,7 +29,7 @@ async def test_the_header_counts_problems_and_leaves_its_calm_colour() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
         header = app.query_one("#header")
-        assert "6 resources · all ok" in screen_text(app)
+        assert "6 resources · 1 warning · all fresh" in screen_text(app)
         assert not header.has_class("-alarm") and not header.has_class("-warn")
         resource = make_resources("hv-prod", "hivelocity", 2)[1]
         failing = make_state(resource, 1, T0, error=ProviderError(ErrorKind.SERVER, "boom", status=500),
@@ -38,7 +38,7 @@ async def test_the_header_counts_problems_and_leaves_its_calm_colour() -> None:
         await pilot.pause()
         await pilot.pause()
         first_line = screen_text(app).splitlines()[0]
-        assert "5 ok" in first_line and "1 stale" in first_line and "all ok" not in first_line
+        assert "5 ok" in first_line and "1 stale" in first_line and "all fresh" not in first_line
         assert header.has_class("-warn")
         app.poller.emit(ResourceUpdated(dataclasses.replace(failing, stale=False, updated_at=None)))
         await pilot.pause()
@@ -70,6 +70,9 @@ async def test_projected_overage_changes_the_glyph_shape_quietly() -> None:
         assert app.store.alert_level(over) == "critical"
         assert app.tree.label(("resource", over)).plain.startswith("└ ◆ web-09")
         assert not [n for n in notes if n[1].get("title") == "threshold crossed"]  # no toast storm
+        header = screen_text(app).splitlines()[0]
+        assert "11 resources · 5 critical · 1 warning" in header  # what to act on, first
+        assert "all fresh" in header  # the data is fine; the traffic is not
 
 
 async def test_a_daily_average_and_a_stale_age_read_as_such() -> None:

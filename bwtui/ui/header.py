@@ -43,6 +43,19 @@ COUNT_STYLES = {"failing": STATUS_STYLES["error"], "rate-limited": STATUS_STYLES
                 "stale": STATUS_STYLES["stale"], "waiting": "dim", "paused": "dim", "ok": STATUS_STYLES["ok"]}
 
 
+NARROW_HEADER = 100  # below this many columns: no account count, no "all fresh" (the calm colour says it)
+ALERT_STYLES = {"critical": STATUS_STYLES["error"], "warning": "yellow"}
+
+
+def alert_counts(store: MonitorStore) -> dict[str, int]:
+    """Resources over a critical or warning threshold (the overage flag included), if any."""
+    counts = {level: 0 for level in ALERT_STYLES}
+    for alert in store.alerts.values():
+        if alert.level in counts:
+            counts[alert.level] += 1
+    return {level: count for level, count in counts.items() if count}
+
+
 def header_counts(store: MonitorStore) -> dict[str, int]:
     """Resources (and accounts) by what a glance needs: failing, rate-limited, stale, ok..."""
     statuses = store.status_counts()
@@ -97,15 +110,20 @@ class HeaderBar(Horizontal):
             text.append(" · ")
         counts = header_counts(store)
         accounts = len(store.accounts)
-        text.append(f"{accounts} account{'s' if accounts != 1 else ''} · "
-                    f"{store.resource_count()} resources")
+        roomy = self.size.width == 0 or self.size.width >= NARROW_HEADER  # (0: before the first layout)
+        if roomy:
+            text.append(f"{accounts} account{'s' if accounts != 1 else ''} · ")
+        text.append(f"{store.resource_count()} resources")
+        for level, count in alert_counts(store).items():  # over a threshold: what to act on first
+            text.append(" · ")
+            text.append(f"{count} {level}", style=ALERT_STYLES[level])
         problems = any(counts[word] for word in PROBLEMS)
         for word, count in counts.items():
             if count and (problems or word != "ok"):
                 text.append(" · ")
                 text.append(f"{count} {word}", style=COUNT_STYLES[word])
-        if not problems and counts["ok"]:
-            text.append(" · all ok", style=STATUS_STYLES["ok"])
+        if not problems and counts["ok"] and roomy:  # the data's health, not the traffic's
+            text.append(" · all fresh", style=STATUS_STYLES["ok"])
         budget = budget_mark(store, self._now())
         if budget is not None:
             text.append(f" · {budget[0]}", style=budget[1])
