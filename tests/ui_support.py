@@ -161,6 +161,9 @@ class FakePoller:
     def refresh_now(self, key: Any = None) -> None:
         self.calls.append(("refresh_now", key))
 
+    def set_visible(self, keys: Any) -> None:
+        self.calls.append(("set_visible", frozenset(keys)))
+
     def pause(self) -> None:
         self.paused = True
         self.calls.append(("pause",))

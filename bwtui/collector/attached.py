@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -59,6 +59,9 @@ class AttachedControl:
 
     def refresh_now(self, key: tuple[str, str] | None = None) -> None:
         """Read-only viewer: the collector decides when to poll."""
+
+    def set_visible(self, keys: Collection[tuple[str, str]]) -> None:
+        """The collector serves many screens: what this one shows does not steer it."""
 
     def pause(self) -> None:
         """Read-only viewer: the collector keeps polling."""

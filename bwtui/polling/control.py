@@ -11,7 +11,7 @@ To stop, cancel the task that awaits :meth:`RunnablePoller.run` or call :meth:`P
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Protocol, TypeVar
 
 from bwtui.events import ResourceKey
@@ -31,6 +31,9 @@ class PollerControl(Protocol):
 
     def set_period(self, key: ResourceKey, period: Period) -> None:
         """Keep this resource's chart series for ``period`` fresh."""
+
+    def set_visible(self, keys: Collection[ResourceKey]) -> None:
+        """The resources on the user's screen: when the budget is short, theirs go first."""
 
     def refresh_now(self, key: ResourceKey | None = None) -> None:
         """Poll this resource (None: every resource) as soon as the budget allows."""

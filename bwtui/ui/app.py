@@ -52,6 +52,7 @@ from bwtui.ui.body import MonitorBody
 from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
 from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.detail import ResourceDetail
+from bwtui.ui.visible import VISIBLE_CHECK_S, VisibleReporter
 from bwtui.ui.first_run import DemoFactory, FirstRunScreen
 from bwtui.ui.header import HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
@@ -144,6 +145,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
         self.config_path = config_path
         self.history_problem = history_problem
         self.session = MonitorSession(now=self.clock.now, history=history, flush_s=history_flush_s)
+        self._visible = VisibleReporter()  # what is on screen, told to the poller when it changes
         self.source: MonitorSource = source if source is not None else LivePollerSource(
             self.runtimes, clock=self.clock, factory=poller_factory,
             seed=lambda: self.session.history.seed)
@@ -223,6 +225,16 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
         else:
             self.start_source()
         self._update_header()
+        self.set_interval(VISIBLE_CHECK_S, self._report_visible)
+
+    def _report_visible(self) -> None:
+        """Tell the poller which resources are on screen (it serves them first on a short budget)."""
+        if self.poller is None:
+            return
+        keys = self.overview.visible_keys() if self.view_mode == "overview" else self.tree.visible_keys()
+        if self.selected is not None:
+            keys = [*keys, self.selected]
+        self._visible.report(keys, self._ask)
 
     def _register_runtimes(self) -> None:
         self.session.register(self.runtimes)
@@ -263,6 +275,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
     def _renew_source(self) -> None:
         """The account list changed: a source over every runtime takes over from the old one."""
         self.source = self.source.renewed(self.runtimes)
+        self._visible.forget()
         self.workers.cancel_group(self, "source")
         self._source_worker = None
         self.start_source()

@@ -169,6 +169,11 @@ class OverviewTable(ScrollView, can_focus=True):
         """The rows in screen order."""
         return list(self._order)
 
+    def visible_keys(self) -> list[Key]:
+        """The rows on screen now (what the poller should keep fresh first)."""
+        top = round(self.scroll_y)
+        return self._order[top:top + max(self.scrollable_content_region.height - 1, 0)]
+
     def refresh_rows(self) -> None:
         """The shown rows changed (listing, filter, sort): take them from the model and repaint."""
         self._order = self.rows.ordered()

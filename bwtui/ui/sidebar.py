@@ -127,6 +127,12 @@ class ResourceTree(ScrollView, can_focus=True):
             if data[0] == "resource":
                 self._relabel(data)
 
+    def visible_keys(self) -> list[tuple[str, str]]:
+        """The resources whose lines are on screen now."""
+        top = round(self.scroll_y)
+        return [data[1] for data in self._lines[top:top + self.scrollable_content_region.height]
+                if data[0] == "resource"]
+
     def rebuild(self, *, announce: bool = False) -> None:
         """Take the lines from the model again (accounts listed, filter changed). The cursor
         stays on what it was on when that is still shown; otherwise it goes to the first
