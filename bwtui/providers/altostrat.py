@@ -6,14 +6,13 @@ successive readings. The parsers below are pure and raise only ProviderError(BAD
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from urllib.parse import quote
 
 import httpx
 
-from bwtui.model import ErrorKind, ProviderError, Resource, Series, Usage
+from bwtui.model import ProviderError, Resource, Series, Usage
 from bwtui.model import Period
 from bwtui.providers.base import (
     BillingRules,
@@ -28,19 +27,13 @@ from bwtui.providers.http import (
     HttpApi,
     HttpProviderClient,
 )
+from bwtui.providers.parsing import bad, byte_counter, text_or_none
 
 DEFAULT_BASE_URL = "https://v1.api.altostrat.io"
 DEFAULT_PATH_PREFIX = "/vpn"
 MESSAGE_KEYS = ("message", "description", "errors")
-MAX_COUNTER_BYTES = 2**63 - 1
 
 
-def bad(message: str) -> ProviderError:
-    return ProviderError(ErrorKind.BAD_RESPONSE, message)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
 
 
 def parse_instances(body: object, account: str) -> list[Resource]:
@@ -57,7 +50,7 @@ def parse_instances(body: object, account: str) -> list[Resource]:
     for item in body:
         if not isinstance(item, dict):
             continue
-        instance_id = _text(item.get("id"))
+        instance_id = text_or_none(item.get("id"))
         if instance_id is None or instance_id in (".", "..") or len(instance_id) > 200:
             continue
         if instance_id in seen:
@@ -69,29 +62,13 @@ def parse_instances(body: object, account: str) -> list[Resource]:
                 provider="altostrat",
                 kind="instance",
                 id=instance_id,
-                name=_text(item.get("name")) or _text(item.get("hostname")) or instance_id,
-                location=_text(item.get("region")),
-                hostname=_text(item.get("hostname")),
+                name=text_or_none(item.get("name")) or text_or_none(item.get("hostname")) or instance_id,
+                location=text_or_none(item.get("region")),
+                hostname=text_or_none(item.get("hostname")),
             )
         )
     return resources
 
-
-def _counter(data: dict[str, object], key: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise bad(f"{key} is not a number")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        value = int(value)
-    if value < 0:
-        raise bad(f"{key} is negative")
-    if value > MAX_COUNTER_BYTES:
-        raise bad(f"{key} is implausibly large")
-    return value
 
 
 def parse_bandwidth(body: object, *, as_of: float, source: str) -> Usage:
@@ -100,8 +77,8 @@ def parse_bandwidth(body: object, *, as_of: float, source: str) -> Usage:
         body = body["data"]
     if not isinstance(body, dict):
         raise bad("the bandwidth answer is not an object")
-    in_bytes = _counter(body, "incoming_bytes")
-    out_bytes = _counter(body, "outgoing_bytes")
+    in_bytes = byte_counter(body, "incoming_bytes")
+    out_bytes = byte_counter(body, "outgoing_bytes")
     if in_bytes is None and out_bytes is None:
         raise bad("the bandwidth answer has neither incoming_bytes nor outgoing_bytes")
     return Usage(

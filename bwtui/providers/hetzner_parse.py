@@ -12,20 +12,14 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from bwtui.model import BillingTerms, ErrorKind, ProviderError, Resource, Sample, Series, Usage
+from bwtui.model import BillingTerms, Resource, Sample, Series, Usage
+from bwtui.providers.parsing import bad, byte_counter, text_or_none
 
 IN_SERIES = "network.0.bandwidth.in"
 OUT_SERIES = "network.0.bandwidth.out"
-MAX_COUNTER_BYTES = 2**63 - 1
 GB = 10**9
 
 
-def bad(message: str) -> ProviderError:
-    return ProviderError(ErrorKind.BAD_RESPONSE, message)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
 
 
 def _int(value: object) -> int | None:
@@ -33,23 +27,6 @@ def _int(value: object) -> int | None:
         return None
     return value
 
-
-def _counter(data: dict[str, object], key: str) -> int | None:
-    """A nullable byte counter; a present value that is not a sane integer is a bad response."""
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise bad(f"{key} is not a number")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        value = int(value)
-    if value < 0:
-        raise bad(f"{key} is negative")
-    if value > MAX_COUNTER_BYTES:
-        raise bad(f"{key} is implausibly large")
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +76,7 @@ def parse_server(item: dict[str, object], account: str, rules: PriceRules) -> Re
     if server_id is None or server_id < 0:
         return None
     location_obj = item.get("location")
-    location = _text(location_obj.get("name")) if isinstance(location_obj, dict) else None
+    location = text_or_none(location_obj.get("name")) if isinstance(location_obj, dict) else None
     notes: list[str] = []
     included = item.get("included_traffic")
     allowance = _int(included)
@@ -122,7 +99,7 @@ def parse_server(item: dict[str, object], account: str, rules: PriceRules) -> Re
         provider="hetzner",
         kind="server",
         id=str(server_id),
-        name=_text(item.get("name")) or str(server_id),
+        name=text_or_none(item.get("name")) or str(server_id),
         location=location,
         billing=billing,
     )
@@ -153,8 +130,8 @@ def parse_server_usage(body: object, *, as_of: float, source: str) -> Usage:
     if "outgoing_traffic" not in server and "ingoing_traffic" not in server:
         raise bad("the server has neither outgoing_traffic nor ingoing_traffic")
     return Usage(
-        period_in_bytes=_counter(server, "ingoing_traffic"),
-        period_out_bytes=_counter(server, "outgoing_traffic"),
+        period_in_bytes=byte_counter(server, "ingoing_traffic"),
+        period_out_bytes=byte_counter(server, "outgoing_traffic"),
         as_of=as_of,
         source=source,
     )

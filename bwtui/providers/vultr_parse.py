@@ -12,20 +12,14 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bwtui.model import BillingTerms, ErrorKind, ProviderError, Resource, Sample, Series, Usage
+from bwtui.model import BillingTerms, Resource, Sample, Series, Usage
+from bwtui.providers.parsing import MAX_COUNTER_BYTES, bad, text_or_none
 
 DAY_S = 86400
 MIN_DAY_ELAPSED_S = 60.0  # today's average needs at least this much of the day behind it
-MAX_COUNTER_BYTES = 2**63 - 1
 POOL = "account"  # Vultr pools bandwidth across an account's instances
 
 
-def bad(message: str) -> ProviderError:
-    return ProviderError(ErrorKind.BAD_RESPONSE, message)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +41,7 @@ class Day:
 
 def parse_instance(item: dict[str, object], account: str, gb_bytes: int) -> Resource | None:
     """One ``instance`` → an ``instance`` Resource; ``allowed_bandwidth`` (GB a month) as bytes."""
-    instance_id = _text(item.get("id"))
+    instance_id = text_or_none(item.get("id"))
     if instance_id is None or instance_id in (".", "..") or len(instance_id) > 200:
         return None
     allowed = item.get("allowed_bandwidth")
@@ -62,9 +56,9 @@ def parse_instance(item: dict[str, object], account: str, gb_bytes: int) -> Reso
         provider="vultr",
         kind="instance",
         id=instance_id,
-        name=_text(item.get("label")) or _text(item.get("hostname")) or instance_id,
-        location=_text(item.get("region")),
-        hostname=_text(item.get("hostname")),
+        name=text_or_none(item.get("label")) or text_or_none(item.get("hostname")) or instance_id,
+        location=text_or_none(item.get("region")),
+        hostname=text_or_none(item.get("hostname")),
         billing=BillingTerms(allowance_out_bytes=allowance, notes=notes, pool=POOL),
         rate_basis="daily_average",
     )
