@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import math
 import sys
 from collections.abc import Sequence
 
 from bwtui import __version__
-from bwtui.cli_options import add_collector_option, add_config_option
+from bwtui.cli_options import (
+    SPEED_MAX as DEMO_SPEED_MAX,
+    SPEED_MIN as DEMO_SPEED_MIN,
+    add_collector_option,
+    add_config_option,
+    speed_option,
+)
 from bwtui.exits import EXIT_INTERRUPTED
 from bwtui.themes import THEMES
 
@@ -39,21 +44,6 @@ SUBCOMMANDS: dict[str, str] = {
 }
 # Top-level options that take a value (the value is never the sub-command's name).
 _VALUED = ("--config", "--collector", "--demo-speed", "--demo-size", "--theme")
-DEMO_SPEED_MIN, DEMO_SPEED_MAX = 0.1, 3600.0
-
-
-def demo_speed(text: str) -> float:
-    """``--demo-speed``: a finite number from 0.1 to 3600, else a usage error (exit 2)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and DEMO_SPEED_MIN <= value <= DEMO_SPEED_MAX):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a speed: give a number from {DEMO_SPEED_MIN:g} "
-            f"(slower than real time) to {DEMO_SPEED_MAX:g} (an hour a second); 1 is real time"
-        )
-    return value
 
 
 class _VersionAction(argparse.Action):
@@ -99,7 +89,7 @@ def build_parser(command: str | None = None, *, lazy: bool = False) -> argparse.
     )
     parser.add_argument(
         "--demo-speed",
-        type=demo_speed,
+        type=speed_option("--demo-speed"),
         default=1.0,
         metavar="N",
         help=f"with --demo: run simulated time N times faster, {DEMO_SPEED_MIN:g} to "

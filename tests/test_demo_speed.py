@@ -29,3 +29,21 @@ def test_help_documents_the_range(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert f"{DEMO_SPEED_MIN:g} to {DEMO_SPEED_MAX:g}" in out
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-1", "1e9"])
+def test_a_bad_simulator_speed_is_a_usage_error(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", f"--speed={value}"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--speed" in err
+    assert f"from {DEMO_SPEED_MIN:g}" in err and f"to {DEMO_SPEED_MAX:g}" in err
+    assert "Traceback" not in err
+
+
+def test_simulate_help_documents_the_speed_range(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"{DEMO_SPEED_MIN:g} to {DEMO_SPEED_MAX:g}" in out

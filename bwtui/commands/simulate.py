@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bwtui.cli_options import SPEED_MAX, SPEED_MIN, speed_option
 from bwtui.exits import EXIT_OK
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -24,7 +25,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=7, help="traffic seed (default 7)")
     parser.add_argument("--services", type=int, default=12, help="Hivelocity services")
     parser.add_argument("--instances", type=int, default=6, help="Altostrat VPN instances")
-    parser.add_argument("--speed", type=float, default=1.0, help="simulated time speed-up")
+    parser.add_argument(
+        "--speed", type=speed_option("--speed"), default=1.0, metavar="N",
+        help=f"run simulated time N times faster, {SPEED_MIN:g} to {SPEED_MAX:g} (default 1: real time)",
+    )
     parser.add_argument(
         "--rate-limit", type=int, default=3600, help="Hivelocity requests per hour per IP"
     )
