@@ -40,6 +40,7 @@ class OneShot:
     skipped: dict[str, list[SkippedItem]] = field(default_factory=dict)  # by account name
     via: str | None = None  # the collector's URL when one answered instead of the providers
     p95: dict[tuple[str, str], P95] = field(default_factory=dict)
+    history_note: str | None = None  # the line status/check print about history (None: all well)
 
 
 def poll_once(config: Config, *, only_account: str | None = None, when_short: str = "cached") -> OneShot:
@@ -89,11 +90,14 @@ async def _poll(
     when_short: str = "cached",
 ) -> OneShot:
     from bwtui.clock import RealClock
-    from bwtui.history import open_history
+    from bwtui.history import default_history_path, open_history
+    from bwtui.history_notice import oneshot_history_note
     from bwtui.polling.budgeted import collect_within_budget
     from bwtui.runtime import close_runtimes
 
+    existed = (history_path or default_history_path()).exists()
     history, problem = open_history(history_path)  # also serves cached figures when short
+    note = oneshot_history_note(history, problem, existed=existed)
     try:
         try:
             account_results, states = await collect_within_budget(
@@ -140,7 +144,8 @@ async def _poll(
         if history is not None:
             history.close()
     skipped = {name: list(getattr(client, "skipped", None) or ()) for name, client in clients.items()}
-    return OneShot(config, now, list(account_results), list(states), billing, problem, skipped, p95=p95)
+    return OneShot(config, now, list(account_results), list(states), billing, problem, skipped, p95=p95,
+                   history_note=note)
 
 
 def _p95(history: HistoryStore | None, state: ResourceState, figures: BillingFigures,

@@ -284,8 +284,8 @@ def _check(args: argparse.Namespace) -> CheckResult:
         raise _Unknown(f"config: {error}") from None
     except UsageError as error:
         raise _Unknown(str(error)) from None
-    if shot.history_problem is not None:
-        print(f"bwtui: {shot.history_problem}", file=sys.stderr)
+    if shot.history_note:
+        print(f"bwtui: {shot.history_note}", file=sys.stderr)
     from bwtui.thresholds import effective_thresholds
 
     if getattr(args, "availability", False):

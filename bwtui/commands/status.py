@@ -279,11 +279,8 @@ def run(args: argparse.Namespace) -> int:
 def collect_report(args: argparse.Namespace) -> StatusReport:
     """Poll every account once (the demo's when ``--demo``) and build the report."""
     shot = poll_for(args)
-    if shot.history_problem:
-        print(
-            f"bwtui: running without history ({shot.history_problem}); Altostrat rates need it",
-            file=sys.stderr,
-        )
+    if shot.history_note:
+        print(f"bwtui: {shot.history_note}", file=sys.stderr)
     return build_report(shot)
 
 
