@@ -5,7 +5,10 @@ out everywhere, as in the JSON and CSV), the period's ``PERIOD IN``/``PERIOD OUT
 projected outbound volume with its share of the allowance (or "too early"), the period and its
 source, the time of the data with its zone and age, and a status note (the error, the alert, the
 warnings). Without ``--wide`` the table fits the terminal's width: the note, then names and
-accounts are cut with ``…`` (ids are shortened the same way), then the least needed columns go.
+accounts are cut with ``…`` (ids are shortened the same way), the least needed columns go
+(period, location, period in, id), rates and times are written compactly, then the account; NAME,
+IN, OUT, PERIOD OUT, PROJ. OUT, AS OF and STATUS fit 80 columns. Any column with data that had to
+go is named in a footer line, the most needed first (``--wide`` shows all).
 Untrusted text has its control characters escaped.
 """
 
@@ -35,26 +38,40 @@ class Column:
 
 
 COLUMNS = (
-    Column("account", "ACCOUNT", min_width=6, drop_order=8),
+    Column("account", "ACCOUNT", min_width=6, drop_order=5),
     Column("name", "NAME", min_width=8),
     Column("id", "ID", min_width=6, drop_order=4),
     Column("location", "LOC", drop_order=2),
-    Column("in", "IN", right=True, drop_order=5),
+    Column("in", "IN", right=True, drop_order=8),
     Column("out", "OUT", right=True),
     Column("period_in", "PERIOD IN", right=True, drop_order=3),
-    Column("period_out", "PERIOD OUT", right=True, drop_order=6),
-    Column("projected", "PROJ. OUT", right=True, drop_order=9),
+    Column("period_out", "PERIOD OUT", right=True, drop_order=7),
+    Column("projected", "PROJ. OUT", right=True, drop_order=6),
     Column("period", "PERIOD", drop_order=1),
-    Column("as_of", "AS OF", drop_order=7),
-    Column("note", "STATUS", min_width=12),
+    Column("as_of", "AS OF", drop_order=9),
+    Column("note", "STATUS", min_width=10),
 )
 # How a table too wide for the terminal is made to fit, step by step: cut a column to a width
-# (never below its minimum), or drop the columns up to a drop order.
+# (never below its minimum), drop the columns up to a drop order, or write rates and times
+# compactly ("compact": ``6.77 Mb/s``, the zone in the AS OF header). NAME, IN, OUT, PERIOD OUT,
+# PROJ. OUT, AS OF and STATUS stay at 80 columns; a column that must go is named in the footer.
 SHRINK_PLAN: tuple[tuple[str, int], ...] = (
-    ("name", 24), ("note", 40), ("account", 12), ("drop", 3), ("note", 24), ("drop", 5),
-    ("name", 12), ("note", 12), ("name", 8), ("account", 6), ("id", 6), ("drop", len(COLUMNS)),
+    ("name", 24), ("note", 40), ("account", 12), ("drop", 3), ("note", 24), ("drop", 4),
+    ("name", 16), ("note", 16), ("name", 12), ("note", 12), ("compact", 0), ("account", 8),
+    ("drop", 5), ("name", 8), ("note", 10), ("drop", len(COLUMNS)),
 )  # fmt: skip
+COMPACT_HEADERS = {"as_of": "AS OF UTC"}
 GAP = "  "
+
+
+def compact(key: str, text: str) -> str:
+    """A cell written compactly: ``6.77 Mb/s`` for ``6.77 Mbit/s``; a time without its zone
+    (the header then names it)."""
+    if key in ("in", "out"):
+        return text.replace("bit/s", "b/s")
+    if key == "as_of":
+        return text.replace(" UTC", "")
+    return text
 
 
 def cells(text: str) -> int:
@@ -79,6 +96,16 @@ def clip(text: str, width: int) -> str:
         out.append(char)
         used += size
     return "".join(out) + ELLIPSIS
+
+
+def clip_note(text: str, width: int) -> str:
+    """A status note cut to ``width``: at its ``kind:`` prefix (``CRITICAL…``) when too little of
+    what follows would show to be read."""
+    cut = clip(text, width)
+    head, colon, _ = text.partition(": ")
+    if cut != text and colon and cells(cut) - cells(head) - 3 < 5 and cells(head) < width:
+        return head + ELLIPSIS
+    return cut
 
 
 def short_id(text: str) -> str:
@@ -181,18 +208,38 @@ def account_row(name: str, provider: str, kind: str, message: str) -> dict[str, 
     return row
 
 
-def layout(rows: Sequence[Mapping[str, str]], width: int | None) -> tuple[list[Column], dict[str, int]]:
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What fits: the columns shown and their widths, whether rates and times are compact, and
+    the columns with data that had to go."""
+
+    columns: list[Column]
+    widths: dict[str, int]
+    compact: bool = False
+    dropped: tuple[Column, ...] = ()
+
+
+def layout(rows: Sequence[Mapping[str, str]], width: int | None) -> Layout:
     """The columns to show and their widths, fitting ``width`` cells (None: everything)."""
     columns = list(COLUMNS)
-    widths = {c.key: max([cells(c.header), *(cells(row.get(c.key, "")) for row in rows)]) for c in columns}
+
+    def measure(key: str, squeeze: bool) -> int:
+        header = COMPACT_HEADERS.get(key, "") if squeeze else ""
+        column = next(c for c in COLUMNS if c.key == key)
+        texts = (compact(key, row.get(key, "")) if squeeze else row.get(key, "") for row in rows)
+        return max([cells(header or column.header), *(cells(text) for text in texts)])
+
+    widths = {c.key: measure(c.key, False) for c in columns}
+    squeezed = False
 
     def total() -> int:
         return sum(widths[c.key] for c in columns) + len(GAP) * (len(columns) - 1)
 
     if width is None:
-        return columns, widths
+        return Layout(columns, widths)
     if rows:  # a column no row fills (only failed accounts, say) gives its room to the others
         columns = [c for c in columns if c.drop_order is None or any(row.get(c.key) for row in rows)]
+    filled = list(columns)
 
     def shrink(key: str, to: int) -> None:
         column = next(c for c in COLUMNS if c.key == key)
@@ -212,25 +259,40 @@ def layout(rows: Sequence[Mapping[str, str]], width: int | None) -> tuple[list[C
             break
         if step[0] == "drop":
             drop(step[1])  # type: ignore[arg-type]
+        elif step[0] == "compact":
+            squeezed = True
+            for key in ("in", "out", "as_of"):
+                widths[key] = measure(key, True)
         else:
             shrink(step[0], step[1])  # type: ignore[arg-type]
-    return columns, widths
+    dropped = tuple(c for c in filled if c not in columns)
+    return Layout(columns, widths, squeezed, dropped)
 
 
 def render(
     rows: Sequence[Mapping[str, str]], footer: Sequence[str], width: int | None
 ) -> str:
-    """The table text: header, rows, then footer lines; cut to fit ``width`` unless None."""
-    columns, widths = layout(rows, width)
+    """The table text: header, rows, then footer lines; cut to fit ``width`` unless None. A
+    column that had to go to fit is named in one more footer line."""
+    fit = layout(rows, width)
     lines = []
-    header = {c.key: c.header for c in COLUMNS}
-    for row in (header, *rows):
+    header = {c.key: (COMPACT_HEADERS.get(c.key, c.header) if fit.compact else c.header) for c in COLUMNS}
+    for index, row in enumerate((header, *rows)):
         parts = []
-        for column in columns:
-            text = clip(row.get(column.key, ""), widths[column.key])
-            pad = " " * (widths[column.key] - cells(text))
+        for column in fit.columns:
+            text = row.get(column.key, "")
+            if fit.compact and index:
+                text = compact(column.key, text)
+            size = fit.widths[column.key]
+            text = clip_note(text, size) if column.key == "note" else clip(text, size)
+            pad = " " * (size - cells(text))
             parts.append(pad + text if column.right else text + pad)
         lines.append(GAP.join(parts).rstrip())
-    for line in footer:
+    notes = list(footer)
+    if fit.dropped:
+        most_needed = sorted(fit.dropped, key=lambda c: -(c.drop_order or 0))
+        names = ", ".join(c.header for c in most_needed)
+        notes.append(f"--wide shows all; hidden: {names}")
+    for line in notes:
         lines.append(clip(printable(line), width) if width is not None else printable(line))
     return "\n".join(lines)
