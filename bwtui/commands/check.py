@@ -210,7 +210,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "(critical > unknown > warning > ok). With no flags the config's thresholds apply, "
             "and the overage flag is on by default: projected >= 90%% of the allowance by the "
             "period's end is WARNING, >= 100%% CRITICAL (`flag_overage = false` in the config "
-            "turns it off). A units warning on a resource is UNKNOWN."
+            "turns it off). A units warning on a resource is UNKNOWN. When the request budget "
+            "this host's bwtui processes share is low (a monitor needs it), check sends nothing "
+            "and says UNKNOWN (exit 3) with the reason ('budget low'); a CRITICAL that the "
+            "figures kept in history show still wins."
         ),
     )
     parser.add_argument("--account", metavar="NAME", help="only this account")

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,7 @@ CSV_COLUMNS = (
     "projection",
     "level",
     "warnings",
+    "cached",
 )
 ACCOUNT_ROW_KIND = "account"  # a CSV row for an account that failed (no resource)
 
@@ -80,7 +81,20 @@ class StatusReport:
 
     @property
     def failed(self) -> bool:
-        return any(a.error for a in self.accounts) or any(r.get("error") for r in self.resources)
+        """Exit 3: an account failed, or a resource has an error and no figures to show. A
+        resource served from history because the shared budget was low (``cached``, with its
+        rates, totals and age) is not a failure: cron and dashboards keep their figures."""
+        return any(a.error for a in self.accounts) or any(
+            r.get("error") and not served_from_cache(r) for r in self.resources
+        )
+
+
+FIGURES = ("in_bps", "out_bps", "period_in_bytes", "period_out_bytes", "as_of")
+
+
+def served_from_cache(record: Mapping[str, object]) -> bool:
+    """Every figure present, from history, because the request budget was low."""
+    return bool(record.get("cached")) and all(record.get(key) is not None for key in FIGURES)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -89,9 +103,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="print every resource's rate and period totals once (table, --json, --csv)",
         description=(
             "Poll every account once and print each resource's current in/out rate, billing-"
-            "period totals, projection and alert. Exit 0 when everything answered, 3 when"
-            " something failed (every failure is printed as a row; the rest is still printed),"
-            " 2 on a usage or config error. The table fits the terminal; --wide shows everything."
+            "period totals, projection and alert. Exit 0 when everything answered, or when the"
+            " request budget this host's bwtui processes share was low and a resource's figures"
+            " were served from history instead, every one present and marked 'budget low:"
+            " cached' with its age; 3 when something failed or has no figures (every failure is"
+            " printed as a row; the rest is still printed); 2 on a usage or config error. The"
+            " table fits the terminal; --wide shows everything."
         ),
     )
     output = parser.add_mutually_exclusive_group()
@@ -114,6 +131,7 @@ def resource_record(
     *,
     warnings: Sequence[DataWarning] = (),
     alert: Evaluation | None = None,
+    cached: bool = False,
 ) -> dict[str, object]:
     """A resource as the JSON contract prints it (billing fields null where not applicable)."""
     resource = state.resource
@@ -142,6 +160,7 @@ def resource_record(
         "warnings": [w.to_dict() for w in warnings],
         "alert": {"level": alert.level.value, "reasons": list(alert.reasons),
                   "overage": alert.overage.value} if alert is not None else None,
+        "cached": cached,  # figures from history: the shared request budget was low (error says)
     }
     if billing:
         record.update(billing)
@@ -291,6 +310,7 @@ def build_report(shot: OneShot) -> StatusReport:
     from bwtui.thresholds import effective_thresholds, evaluate
 
     by_name = {a.name: a for a in shot.config.accounts}
+    cached = {key for r in shot.accounts if r.budget is not None for key in r.budget.cached}
     records = []
     for state in shot.states:
         figures = shot.billing.get(state.resource.key)
@@ -307,7 +327,8 @@ def build_report(shot: OneShot) -> StatusReport:
             else None
         )
         record = resource_record(state, billing_json(figures) if figures else None,
-                                 warnings=warnings, alert=alert)
+                                 warnings=warnings, alert=alert,
+                                 cached=state.resource.key in cached and state.stale)
         p95 = getattr(shot, "p95", {}).get(state.resource.key)
         records.append(record | (p95.as_json() if p95 is not None else EMPTY_JSON))
     accounts = [
