@@ -21,9 +21,14 @@ def _declared_hint(provider: str) -> str | None:
 def fix_hint(kind: str | None, provider: str, account: str, message: str = "") -> str | None:
     """A one-line fix for an account error, or None where the message already says it."""
     if kind == "auth":
+        place = _KEY_PLACES.get(provider) or _declared_hint(provider) or "the provider's portal"
+        if "retrying at" in message:  # refused; tried again on its own (bwtui.polling.auth_retry)
+            return (
+                f"Fix: check the key ({place}), then store it with `bwtui auth set {account}` or "
+                f"set {token_env_var(account)}; bwtui reads it again at the retry, or press r now."
+            )
         if "bwtui auth set" in message:
             return None  # no token found: the message names the ways to provide one
-        place = _KEY_PLACES.get(provider) or _declared_hint(provider) or "the provider's portal"
         return (
             f"Fix: the provider rejected the key. Check it ({place}), then store it with "
             f"`bwtui auth set {account}` or set {token_env_var(account)}, and press r."

@@ -64,6 +64,7 @@ from bwtui.model import (
 )
 from bwtui.periods import period_bounds
 from bwtui.polling.account import Account, BudgetGroup, BudgetKey, budget_key
+from bwtui.polling.auth_retry import can_renew, refusal_error, renew_token
 from bwtui.polling.backoff import Backoff
 from bwtui.polling.budget import Budget, BudgetTuning
 from bwtui.polling.guard import guarded_call
@@ -245,9 +246,7 @@ class Poller:
         """
         if key is None:
             for acct in self._accounts:
-                self._unstop(acct)
-                acct.relist = True
-                acct.waker.wake()
+                self._retry_now(acct)
             for each in self._slots.values():
                 self._force(each)
             return
@@ -255,16 +254,21 @@ class Poller:
         if slot is None:
             for acct in self._accounts:
                 if acct.name == key[0]:
-                    self._unstop(acct)
-                    acct.relist = True
-                    acct.waker.wake()
+                    self._retry_now(acct)
             return
         acct = slot.account
         if acct.stopped is not None:
-            self._unstop(acct)
-            acct.relist = True
-            acct.waker.wake()
+            self._retry_now(acct)
         self._force(slot)
+
+    def _retry_now(self, acct: Account) -> None:
+        """Re-list the account now; one whose token was refused tries it (read again) at once."""
+        if acct.stopped is not None and acct.auth_retry.retry_at is not None:
+            acct.auth_retry.asked = True  # the listing loop reads the token again, then lists
+        else:
+            self._unstop(acct)
+        acct.relist = True
+        acct.waker.wake()
 
     async def one_off(self, key: ResourceKey, call: Callable[[ProviderClient, Resource], Awaitable[T]]) -> T:
         """One extra request for ``key`` (an image, an older window), from the same budget as
@@ -451,9 +455,20 @@ class Poller:
         failures = 0
         while True:
             await self._wait_resumed(acct.waker)
+            retrying = False
             if acct.stopped is not None:
-                await acct.waker.wait()
-                continue
+                retry = acct.auth_retry
+                if retry.retry_at is None:
+                    await acct.waker.wait()
+                    continue
+                if not retry.due(self._clock.now()):
+                    await sleep_until(self._clock, retry.retry_at, acct.waker)
+                    continue
+                # The token was refused: read it again and try it with one listing request
+                # (the account's resources wait, stopped, until it is accepted).
+                retry.attempt()
+                await renew_token(acct.runtime)
+                retrying = True
             acct.relist = False
             await self._take_urgent(acct)
             try:
@@ -461,12 +476,15 @@ class Poller:
                     resources = await self._request(acct, client.list_resources)
             except ProviderError as err:
                 figures = self._complete(acct, err)
+                if err.kind in (ErrorKind.AUTH, ErrorKind.FORBIDDEN):
+                    self._emit(AccountFailed(acct.name, self._stop_account(acct, err, again=retrying)))
+                    continue
+                if retrying:  # the token was not refused this time: the account polls again
+                    acct.auth_retry.accepted()
+                    self._unstop(acct)
                 acct.error = err
                 self._emit(AccountFailed(acct.name, err))
                 now = self._clock.now()
-                if err.kind in (ErrorKind.AUTH, ErrorKind.FORBIDDEN):
-                    self._stop_account(acct, err)
-                    continue
                 if err.kind is ErrorKind.RATE_LIMITED:
                     hold_until = self._rate_limited(acct, err, figures, now)
                     wake_at = max(acct.group.budget.blocked_until, hold_until, now + 1.0)
@@ -478,16 +496,28 @@ class Poller:
             self._complete(acct)
             failures = 0
             acct.error = None
+            if retrying or acct.stopped is not None:
+                acct.auth_retry.accepted()
+                self._unstop(acct)
             self._sync(acct, resources)
             if not acct.relist:
                 await sleep_until(self._clock, self._clock.now() + self._tuning.relist_interval_s, acct.waker)
 
-    def _stop_account(self, acct: Account, err: ProviderError) -> None:
-        """Auth failed: stop polling the account; every resource shows the error."""
-        acct.stopped = acct.error = err
+    def _stop_account(self, acct: Account, err: ProviderError, *, again: bool = False) -> ProviderError:
+        """The token was refused: stop polling the account until its retry (10 min, doubling to
+        an hour, or at once on refresh); every resource shows when, and the command that fixes
+        it. ``again``: a retry was refused (else a refusal while already stopped changes
+        nothing: requests that were in flight together). Returns the error shown."""
+        if acct.stopped is not None and not again:
+            return acct.stopped
+        retry_at = acct.auth_retry.refused(self._clock.now())
+        shown = refusal_error(err, acct.name, retry_at, renewable=can_renew(acct.runtime))
+        acct.stopped = acct.error = shown
         acct.group.demand_dirty = True
         for slot in acct.slots.values():
             self._publish(slot)
+        acct.waker.wake()  # the listing loop sleeps until the retry
+        return shown
 
     def _sync(self, acct: Account, resources: Iterable[Resource]) -> None:
         """Add new resources, drop vanished ones, emit AccountListed when the list changed."""
@@ -949,8 +979,8 @@ class Poller:
         now = self._clock.now()
         job.error = err
         if err.kind is ErrorKind.AUTH:
-            self._emit(AccountFailed(acct.name, err))
-            self._stop_account(acct, err)
+            if acct.stopped is None:
+                self._emit(AccountFailed(acct.name, self._stop_account(acct, err)))
             return False
         if err.kind is ErrorKind.FORBIDDEN:
             slot.stopped = err

@@ -20,3 +20,10 @@ def test_forbidden_says_the_key_lacks_permission():
 
 def test_server_errors_need_no_hint():
     assert fix_hint("server", "hivelocity", "hv", "boom") is None
+
+
+def test_a_refused_token_waiting_for_its_retry_says_where_to_fix_it_and_that_it_is_retried() -> None:
+    message = "token rejected (401): retrying at 14:20 UTC — fix with `bwtui auth set hv-prod`"
+    hint = fix_hint("auth", "hivelocity", "hv-prod", message)
+    assert hint is not None and "myVelocity" in hint and "BWTUI_TOKEN_HV_PROD" in hint
+    assert "press r" in hint

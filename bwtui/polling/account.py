@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from bwtui.clock import Waker
 from bwtui.model import ProviderError, RateLimit, Resource
+from bwtui.polling.auth_retry import AuthRetry
 from bwtui.polling.budget import Budget
 from bwtui.polling.freshness import PublicationClock
 from bwtui.polling.ledger import SharedBudget
@@ -139,7 +140,8 @@ class Account:
         self.semaphore = asyncio.Semaphore(max(1, max_concurrency))
         self.waker = Waker()
         self.tg: asyncio.TaskGroup | None = None
-        self.stopped: ProviderError | None = None  # auth failed: nothing until refresh_now
+        self.stopped: ProviderError | None = None  # token refused: nothing until its retry
+        self.auth_retry = AuthRetry()  # when a refused token is tried again
         self.error: ProviderError | None = None
         self.slots: dict[str, Slot] = {}
         self.listed: tuple[Resource, ...] | None = None

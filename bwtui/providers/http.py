@@ -64,6 +64,11 @@ class HeaderAuth(httpx.Auth):
         self._secret = Secret(token)
         register_secret(token)  # every provider text is scrubbed of it from now on
 
+    def replace(self, token: str) -> None:
+        """Use ``token`` from now on (a token fixed while bwtui runs); ValueError as above."""
+        replacement = HeaderAuth(self._header, token, prefix=self._prefix)
+        self._secret = replacement._secret
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self._header] = self._prefix + self._secret.reveal()
         yield request
@@ -300,6 +305,13 @@ class HttpApi:
     def __repr__(self) -> str:
         return f"HttpApi(base_url={self.base_url!r})"
 
+    def replace_token(self, token: str) -> None:
+        """Send ``token`` from the next request on; ValueError when the auth cannot take one."""
+        replace = getattr(self._auth, "replace", None)
+        if not callable(replace):
+            raise ValueError("this client's authentication cannot take a new token")
+        replace(token)
+
     async def aclose(self) -> None:
         """Close the AsyncClient if this object made it."""
         if self._owns_http:
@@ -482,6 +494,10 @@ class HttpProviderClient:
     def rate_limit(self) -> RateLimit | None:
         """The last ``X-RateLimit-*`` figures seen, if the provider sends them."""
         return self._api.rate_limit
+
+    def replace_token(self, token: str) -> None:
+        """Use a token fixed while bwtui runs (``bwtui auth set``) from the next request on."""
+        self._api.replace_token(token)
 
     async def aclose(self) -> None:
         await self._api.aclose()
