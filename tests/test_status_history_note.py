@@ -7,10 +7,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bwtui.cli import main
 from bwtui.history import default_history_path
 from test_history_health import read_only_dir
 from test_status import write_config
+
+
+@pytest.fixture
+def config(tmp_path, simulator, monkeypatch) -> Path:
+    """A config for the simulator's two accounts, their tokens in the environment."""
+    sim, server = simulator
+    monkeypatch.setenv("BWTUI_TOKEN_HV_PROD", sim.config.hivelocity_token)
+    monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
+    return write_config(tmp_path / "bwtui.toml", server, sim)
 
 
 def _run(capsys, config: Path, *args: str) -> tuple[int, str, str]:
@@ -19,11 +30,7 @@ def _run(capsys, config: Path, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_status_tells_new_then_nothing_then_read_only(tmp_path, simulator, capsys, monkeypatch):
-    sim, server = simulator
-    config = write_config(tmp_path / "bwtui.toml", server, sim)
-    monkeypatch.setenv("BWTUI_TOKEN_HV_PROD", sim.config.hivelocity_token)
-    monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
+def test_status_tells_new_then_nothing_then_read_only(config, capsys):
     history = default_history_path()
     assert not history.exists()
 
@@ -44,11 +51,7 @@ def test_status_tells_new_then_nothing_then_read_only(tmp_path, simulator, capsy
     assert vpn and all(r["in_bps"] is not None for r in vpn)  # stored readings still give rates
 
 
-def test_no_history_at_all_says_running_without_history(tmp_path, simulator, capsys, monkeypatch):
-    sim, server = simulator
-    config = write_config(tmp_path / "bwtui.toml", server, sim)
-    monkeypatch.setenv("BWTUI_TOKEN_HV_PROD", sim.config.hivelocity_token)
-    monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
+def test_no_history_at_all_says_running_without_history(config, capsys):
     history = default_history_path()
     history.parent.mkdir(parents=True, exist_ok=True)
     history.mkdir()  # a directory where the file should be: no store can be opened
@@ -58,11 +61,7 @@ def test_no_history_at_all_says_running_without_history(tmp_path, simulator, cap
     assert "running without history" in err and "no history yet" not in err
 
 
-def test_check_is_quiet_about_history_that_works(tmp_path, simulator, capsys, monkeypatch):
-    sim, server = simulator
-    config = write_config(tmp_path / "bwtui.toml", server, sim)
-    monkeypatch.setenv("BWTUI_TOKEN_HV_PROD", sim.config.hivelocity_token)
-    monkeypatch.setenv("BWTUI_TOKEN_VPN_MAIN", sim.config.altostrat_token)
+def test_check_is_quiet_about_history_that_works(config, capsys):
     main(["check", "--config", str(config)])
     assert "no history yet" in capsys.readouterr().err
     main(["check", "--config", str(config)])
