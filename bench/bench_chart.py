@@ -14,10 +14,11 @@ import math
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 from bwtui.charts.build import chart_spec
 from bwtui.charts.cursor import TimeCursor
-from bwtui.charts.data import Source, assemble
+from bwtui.charts.data import Source, WindowPoints, assemble
 from bwtui.model import Sample
 from bwtui.periods import period_bounds
 from bwtui.reports import Pricing, build_table
@@ -73,12 +74,31 @@ def main() -> None:
 
     med, worst = _time(move, runs=100)
     print(f"cursor move (readout + redraw 120x30): median {med:.2f} ms, max {worst:.2f} ms")
+    _redraws(plt, points)
     hourly = assemble([Source("local history", 3600, _samples(NOW - 186 * 86400, 3600, 186 * 24))],
                       NOW - 186 * 86400, NOW)
     for kind in ("daily", "periods"):
         med, worst = _time(lambda: build_table(kind, ("a", "1"), "x", hourly, now=NOW, period_of=period_bounds,
                                                pricing=Pricing(10**12, 0.01)), runs=5)
         print(f"{kind} table over {len(hourly.points)} hourly points: median {med:.1f} ms, max {worst:.1f} ms")
+
+
+def _redraws(plt: Any, points: WindowPoints) -> None:
+    """600 redraws on one plotext figure (a cursor walking): does a draw get slower or memory grow?"""
+    import resource
+
+    def rss_mb() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    before = rss_mb()
+    blocks = []
+    for block in range(6):
+        t = time.perf_counter()
+        for i in range(100):
+            draw_chart(plt, chart_spec(points, cursor_t=NOW - 3600 * ((block * 100 + i) % 20)), 120, 30)
+        blocks.append((time.perf_counter() - t) * 10)
+    print(f"600 redraws 120x30 on one figure: first 100 {blocks[0]:.1f} ms/draw, last 100 {blocks[-1]:.1f} "
+          f"ms/draw; peak RSS {before:.0f} -> {rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":
