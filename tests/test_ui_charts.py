@@ -15,7 +15,8 @@ from bwtui.session.format import format_bytes, format_rate
 from bwtui.ui.chart import RateChart
 from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.text_panel import TextPanel
-from ui_support import T0, FakeClock, demo_app, fake_app, screen_text, settle, settle_demo, standard_script
+from ui_support import (T0, FakeClock, demo_app, fake_app, last_call, screen_text, settle, settle_demo,
+                        standard_script)
 
 SIZE = (120, 40)
 KEY = ("hv-prod", "1000")
@@ -54,11 +55,6 @@ async def _type_window(pilot: Any, app: Any, text: str) -> None:
         await pilot.pause(0.02)
         if any(p.out_bps is not None for p in panel.points.points):
             break
-
-
-def _last_set_period(app: Any) -> tuple[Any, ...]:
-    """The poller's last set_period call (set_visible calls come once a second in between)."""
-    return next(call for call in reversed(app.poller.calls) if call[0] == "set_period")
 
 
 def _readout(app: Any) -> str:
@@ -145,11 +141,11 @@ async def test_zoom_keys_pick_windows_and_ask_for_the_series_that_covers_them() 
         await pilot.press("minus", "minus")
         await pilot.pause()
         assert panel.window.kind == "week"
-        assert _last_set_period(app) == ("set_period", KEY, Period.WEEK)
+        assert last_call(app, "set_period") == ("set_period", KEY, Period.WEEK)
         await pilot.press("5")
         await pilot.pause()
         assert panel.window.kind == "6h"
-        assert _last_set_period(app) == ("set_period", KEY, Period.DAY)
+        assert last_call(app, "set_period") == ("set_period", KEY, Period.DAY)
 
 
 async def test_a_bad_typed_window_says_what_to_type() -> None:
@@ -175,7 +171,7 @@ async def test_compare_overlays_the_day_before_and_says_so() -> None:
         await pilot.press("c")
         await pilot.pause()
         assert panel.compare == "day"
-        assert _last_set_period(app) == ("set_period", KEY, Period.WEEK)  # the day before: the week series
+        assert last_call(app, "set_period") == ("set_period", KEY, Period.WEEK)  # the day before: the week series
         caption = panel.query_one("#chart-caption", TextPanel).plain
         assert "compare: a day earlier" in caption
         assert panel.compare_points is not None
