@@ -58,7 +58,16 @@ def start_demo(
     from bwtui.providers import make_client
     from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
 
+    reset_at = None
+    if clock is None and speed == 1.0:  # real time: agree with the other demo runs on this machine
+        import time
+
+        from bwtui.demo_world import altostrat_reset_at
+        from bwtui.paths import state_dir
+
+        reset_at = altostrat_reset_at(time.time(), state_dir())
     sim_config = SimulatorConfig(
+        altostrat_reset_at=reset_at,
         seed=seed,
         hivelocity_services=services,
         altostrat_instances=instances,

@@ -6,13 +6,15 @@ import math
 import re
 
 import pytest
+from textual_plotext.plot import Plot
 
 from bwtui.charts.data import Point, Source, WindowPoints, assemble, totals
-from bwtui.charts.render import ChartSpec, Level, Line, render_chart
+from bwtui.charts.spec import ChartSpec, Level, Line
 from bwtui.charts.ticks import nice_ceiling, nice_step, rate_axis, span_text, step_text, time_ticks
 from bwtui.charts.window import Window, parse_window, zoom
 from bwtui.model import Sample
 from bwtui.session.format import SPARK_BARS, sparkline
+from bwtui.ui.chart_plot import ChartPicture, draw_chart
 
 T0 = 1_768_482_420.0  # 2026-01-15 13:07 UTC
 
@@ -80,39 +82,75 @@ def _spec(**kwargs: object) -> ChartSpec:
     return ChartSpec(T0 - 86400, T0, **base)  # type: ignore[arg-type]
 
 
+def _draw(spec: ChartSpec, width: int = 90, height: int = 16, *, ascii_only: bool = False) -> ChartPicture:
+    picture = draw_chart(Plot(), spec, width, height, ascii_only=ascii_only)
+    assert picture is not None
+    return picture
+
+
 def test_chart_has_the_95th_line_labelled_on_the_line_not_in_the_legend() -> None:
-    picture = render_chart(_spec(), 90, 16)
-    legend = picture.text.splitlines()[0]
+    picture = _draw(_spec())
+    legend = picture.plain.splitlines()[0]
     assert "95th" not in legend
     assert legend.startswith("Mbit/s") and " in" in legend and " out" in legend
-    line_rows = [row for row in picture.text.splitlines()[1:] if "95th out 34.0M" in row]
-    assert len(line_rows) == 1 and "╌" in line_rows[0]
-    roles = {role for row in picture.rows for text, role in row if "95th" in text}
-    assert roles == {"p95"}
+    line_rows = [row for row in picture.plain.splitlines()[1:] if "95th out 34.0M" in row]
+    assert len(line_rows) == 1 and "─" in line_rows[0]
+    y = picture.plain.splitlines().index(line_rows[0])
+    x = line_rows[0].index("95th out 34.0M")
+    assert {picture.role_at(x + i, y) for i in range(len("95th out 34.0M"))} == {"p95"}
 
 
 def test_chart_axis_reads_from_zero_and_time_in_clock_time() -> None:
-    text = render_chart(_spec(), 90, 16).text
-    rows = text.splitlines()
+    picture = _draw(_spec())
+    rows = picture.plain.splitlines()
     assert rows[-3].lstrip().startswith("0┤")
-    assert "15:00" in rows[-1] and "hours ago" not in text
+    assert rows[1].lstrip().startswith("40┤")  # a round top above the 35M peak
+    assert "15:00" in rows[-1] and "hours ago" not in picture.plain
+
+
+def test_series_are_braille_in_their_roles_and_a_gap_stays_a_gap() -> None:
+    points = [(T0 - 86400 + i * 300, None if 100 <= i < 160 else 20e6) for i in range(288)]
+    picture = _draw(_spec(lines=(Line("out", points, "out"),), levels=()))
+    rows = picture.plain.splitlines()
+    area = picture.area
+    line_row = next(row for row in rows[1:-2] if any(0x2800 <= ord(ch) <= 0x28FF for ch in row))
+    gap = line_row[area.left + area.column_of(T0 - 86400 + 130 * 300)]
+    assert gap == " "
+    assert picture.role_at(area.left + 2, rows.index(line_row)) == "out"
+
+
+def test_compare_series_have_their_own_roles_for_the_dim_style() -> None:
+    earlier = [(T0 - 86400 + i * 300, 5e6) for i in range(288)]
+    picture = _draw(_spec(lines=(Line("out_cmp", earlier, "out a day earlier"), *_spec().lines)))
+    assert "out a day earlier" in picture.plain.splitlines()[0]
+    roles = {str(span.style) for span in picture.text.spans}
+    assert {"chart--out-cmp", "chart--in", "chart--out", "chart--p95"} <= roles
 
 
 def test_ascii_chart_uses_only_ascii() -> None:
-    picture = render_chart(_spec(cursor=T0 - 3600 * 5), 90, 16, ascii_only=True)
-    assert all(ord(ch) < 0x80 for ch in picture.text)
-    assert "95th out 34.0M" in picture.text and "*" in picture.text and "+" in picture.text
+    picture = _draw(_spec(cursor=T0 - 3600 * 5), ascii_only=True)
+    assert all(ord(ch) < 0x80 for ch in picture.plain)
+    assert "95th out 34.0M" in picture.plain and "*" in picture.plain and "+" in picture.plain
 
 
 def test_cursor_marks_its_column_and_maps_back_to_its_time() -> None:
     at = T0 - 5 * 3600
-    picture = render_chart(_spec(cursor=at), 90, 16)
-    column = picture.column_of(at)
+    picture = _draw(_spec(cursor=at))
+    area = picture.area
+    column = area.column_of(at)
     assert column is not None
-    x = picture.plot_left + column
-    assert abs(picture.time_at(x) - at) <= 86400 / picture.plot_width  # a click there lands there
-    assert any(role in ("cursor", "cursor_hit") for row in picture.rows for _, role in row)
-    assert "▲" in picture.rows[-2][2][0] or any("▲" in text for text, _ in picture.rows[-2])
+    x = area.left + column
+    assert abs(area.time_at(x) - at) <= 86400 / area.width  # a click there lands there
+    rows = picture.plain.splitlines()
+    assert rows[-2][x] == "▲" and picture.role_at(x, len(rows) - 2) == "cursor"  # as in the readout
+    bars = [y for y, row in enumerate(rows[1:-2], start=1) if row[x] == "│"]
+    assert len(bars) >= area.height // 2  # the vertical line (a series drawn over it wins its cell)
+    assert {picture.role_at(x, y) for y in bars} == {"cursor"}
+
+
+def test_too_small_a_space_draws_nothing() -> None:
+    assert draw_chart(Plot(), _spec(), 90, 4) is None
+    assert draw_chart(Plot(), _spec(), 4, 16) is None
 
 
 def test_flat_sparkline_is_flat_and_not_full_blocks() -> None:

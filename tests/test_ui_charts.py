@@ -15,7 +15,8 @@ from bwtui.session.format import format_bytes, format_rate
 from bwtui.ui.chart import RateChart
 from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.text_panel import TextPanel
-from ui_support import T0, FakeClock, demo_app, fake_app, screen_text, settle, settle_demo, standard_script
+from ui_support import (T0, FakeClock, demo_app, fake_app, last_call, screen_text, settle, settle_demo,
+                        standard_script)
 
 SIZE = (120, 40)
 KEY = ("hv-prod", "1000")
@@ -116,10 +117,11 @@ async def test_a_click_on_the_chart_places_the_cursor(store: HistoryStore) -> No
         chart = app.detail.chart.query_one(RateChart)
         picture = chart.picture
         assert picture is not None
-        x = picture.plot_left + picture.plot_width // 2
-        await pilot.click(RateChart, offset=(x, picture.plot_top + 1))
+        area = picture.area
+        x = area.left + area.width // 2
+        await pilot.click(RateChart, offset=(x, area.top + 1))
         await pilot.pause()
-        wanted = picture.time_at(x)
+        wanted = area.time_at(x)
         assert abs(_panel(app).cursor.t - wanted) <= 300  # the nearest point
 
 
@@ -139,11 +141,11 @@ async def test_zoom_keys_pick_windows_and_ask_for_the_series_that_covers_them() 
         await pilot.press("minus", "minus")
         await pilot.pause()
         assert panel.window.kind == "week"
-        assert app.poller.calls[-1] == ("set_period", KEY, Period.WEEK)
+        assert last_call(app, "set_period") == ("set_period", KEY, Period.WEEK)
         await pilot.press("5")
         await pilot.pause()
         assert panel.window.kind == "6h"
-        assert app.poller.calls[-1] == ("set_period", KEY, Period.DAY)
+        assert last_call(app, "set_period") == ("set_period", KEY, Period.DAY)
 
 
 async def test_a_bad_typed_window_says_what_to_type() -> None:
@@ -169,7 +171,7 @@ async def test_compare_overlays_the_day_before_and_says_so() -> None:
         await pilot.press("c")
         await pilot.pause()
         assert panel.compare == "day"
-        assert app.poller.calls[-1] == ("set_period", KEY, Period.WEEK)  # the day before: the week series
+        assert last_call(app, "set_period") == ("set_period", KEY, Period.WEEK)  # the day before: the week series
         caption = panel.query_one("#chart-caption", TextPanel).plain
         assert "compare: a day earlier" in caption
         assert panel.compare_points is not None
@@ -301,6 +303,70 @@ async def test_the_chart_area_is_ascii_only_with_ascii() -> None:
         panel = _panel(app)
         chart = panel.query_one(RateChart)
         chart.render()
-        texts = [chart.picture.text, panel.query_one("#chart-caption", TextPanel).plain, _readout(app)]
+        texts = [chart.picture.plain, panel.query_one("#chart-caption", TextPanel).plain, _readout(app)]
         assert all(ord(ch) < 0x80 for text in texts for ch in text), texts
         assert "^" in texts[2]  # the cursor's mark in the readout
+
+
+def _role_colours(chart: RateChart) -> dict[str, set[Any]]:
+    """The colour (and dim) each role is drawn in on screen."""
+    picture = chart.picture
+    assert picture is not None
+    colours: dict[str, set[Any]] = {}
+    for role_span, span in zip(picture.text.spans, chart.render().spans):
+        role = str(role_span.style).removeprefix("chart--")
+        colours.setdefault(role, set()).add((span.style.color, bool(span.style.dim)))
+    return colours
+
+
+@pytest.mark.parametrize(("theme", "colors"), [("default", "truecolor"), ("ansi", "16")])
+async def test_the_chart_draws_in_the_themes_in_and_out_colours_the_compare_dimmer(theme: str, colors: str) -> None:
+    from textual.color import Color
+
+    app = fake_app(standard_script(), theme=theme, colors=colors)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c")
+        await pilot.pause()
+        chart = _panel(app).query_one(RateChart)
+        colours = _role_colours(chart)
+        primary = Color.parse(app.theme_variables["text-primary"]).rich_color
+        accent = Color.parse(app.theme_variables["text-accent"]).rich_color
+        assert colours["in"] == {(primary, False)} and colours["out"] == {(accent, False)}
+        assert colours["out-cmp"] == {(accent, True)}
+        assert primary != accent
+
+
+async def test_the_chart_has_no_colour_under_no_color() -> None:
+    from bwtui.themes import MONO
+
+    app = fake_app(standard_script(), no_color=True, theme=MONO)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        chart = _panel(app).query_one(RateChart)
+        colours = _role_colours(chart)
+        assert {"in", "out", "axis"} <= set(colours)
+        assert all(colour is None or colour.is_default for role in colours.values() for colour, _ in role)
+
+
+async def test_plotext_draws_only_when_what_the_chart_shows_changes() -> None:
+    app = fake_app(standard_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        chart = _panel(app).query_one(RateChart)
+        chart.refresh()
+        await pilot.pause()
+        assert chart.picture is not None  # drawn once
+        builds: list[int] = []
+        build = chart.plt.build
+        chart.plt.build = lambda: builds.append(1) or build()  # type: ignore[method-assign]
+        chart.refresh()
+        await pilot.pause()
+        assert builds == []  # a repaint reuses the drawing
+        await pilot.press("left")
+        await pilot.pause()
+        assert len(builds) == 1 and _panel(app).cursor.t is not None  # the cursor moved: drawn once
+        _panel(app).redraw()  # the same data again
+        chart.refresh()
+        await pilot.pause()
+        assert len(builds) == 1

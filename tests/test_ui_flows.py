@@ -12,6 +12,7 @@ from ui_support import (
     FakeClock,
     FakePoller,
     fake_app,
+    last_call,
     make_resources,
     make_state,
     runtimes,
@@ -60,17 +61,17 @@ async def test_period_keys_switch_the_chart_and_ask_the_poller() -> None:
         await pilot.press("2")
         await pilot.pause()
         assert "last 7 days" in screen_text(app)
-        assert app.poller.calls[-1] == ("set_period", ("hv-prod", "1000"), Period.WEEK)
+        assert last_call(app, "set_period") == ("set_period", ("hv-prod", "1000"), Period.WEEK)
         await pilot.press("3")
         await pilot.pause()
         text = screen_text(app)
         assert "billing period since 2026-01-01" in text  # key 3: the current billing period
         assert "2-hour" in text  # the provider's month series, at its own step
-        assert app.poller.calls[-1] == ("set_period", ("hv-prod", "1000"), Period.MONTH)
+        assert last_call(app, "set_period") == ("set_period", ("hv-prod", "1000"), Period.MONTH)
         await pilot.press("1")
         await pilot.pause()
         assert "last 24 hours" in screen_text(app)
-        assert app.poller.calls[-1] == ("set_period", ("hv-prod", "1000"), Period.DAY)
+        assert last_call(app, "set_period") == ("set_period", ("hv-prod", "1000"), Period.DAY)
 
 
 async def test_refresh_asks_the_poller_for_the_selected_resource() -> None:
@@ -79,10 +80,10 @@ async def test_refresh_asks_the_poller_for_the_selected_resource() -> None:
         await settle(pilot, app)
         await pilot.press("j", "r")
         await pilot.pause()
-        assert app.poller.calls[-1] == ("refresh_now", ("hv-prod", "1001"))
+        assert last_call(app, "refresh_now") == ("refresh_now", ("hv-prod", "1001"))
         await pilot.press("R")
         await pilot.pause()
-        assert app.poller.calls[-1] == ("refresh_now", None)
+        assert last_call(app, "refresh_now") == ("refresh_now", None)
 
 
 async def test_pause_and_resume_show_in_header_and_glyphs() -> None:

@@ -237,6 +237,12 @@ def named_script(services: int = 8, instances: int = 4, *, names: list[str] = FL
     return events
 
 
+def last_call(app: Any, verb: str) -> tuple[Any, ...]:
+    """The fake poller's last ``verb`` call (the monitor's once-a-second ``set_visible`` can come
+    after the call a key made, on a loaded machine)."""
+    return next(call for call in reversed(app.poller.calls) if call[0] == verb)
+
+
 def fake_app(script: Callable[[FakePoller], Iterable[Any]] | None = None, *, accounts=(("hv-prod", "hivelocity"), ("vpn", "altostrat")), **kwargs: Any):
     """A BwtuiApp wired to a FakePoller; the poller instance is at ``app.poller`` once mounted."""
     from bwtui.ui.app import BwtuiApp

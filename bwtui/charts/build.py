@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bwtui.charts.data import WindowPoints
-from bwtui.charts.render import ChartSpec, Level, Line
+from bwtui.charts.spec import ChartSpec, Level, Line
 from bwtui.session.format import compact_rate
 
 COMPARE_OFFSETS = {"day": 86400.0, "week": 7 * 86400.0}

@@ -40,6 +40,7 @@ class SimulatorConfig:
     legend: tuple[str, ...] = ("In", "Out")
     hostile_names: bool = False
     altostrat_reset_after_s: float | None = 240.0  # instance 0's period ends this long after start
+    altostrat_reset_at: float | None = None  # or at this epoch time (wins over reset_after_s)
     request_log_size: int = 1000
     hetzner_servers: int = 4
     hetzner_token: str = field(default="demo-hz-token", repr=False)
@@ -76,7 +77,7 @@ class Simulator:
             self.config.hostile_names)
         self.alto_instances: list[AltoInstance] = build_altostrat(
             self.config.seed, self.config.altostrat_instances, self.started_at,
-            self.config.hostile_names, self.config.altostrat_reset_after_s)
+            self.config.hostile_names, self._altostrat_reset_at())
         self.hz_servers: list[HzServer] = build_hetzner(
             self.config.seed, self.config.hetzner_servers, self.started_at, self.config.hostile_names)
         self.vultr_instances: list[VultrInstance] = build_vultr(
@@ -117,6 +118,14 @@ class Simulator:
     def clear_faults(self, provider: str | None = None, resource_id: str | None = None) -> None:
         """Remove injected faults (all of them by default)."""
         self.faults.clear(provider, resource_id)
+
+    def _altostrat_reset_at(self) -> float | None:
+        """When instance 0's billing period turns over (None: on the calendar month like the rest)."""
+        if self.config.altostrat_reset_at is not None:
+            return self.config.altostrat_reset_at
+        if self.config.altostrat_reset_after_s is None:
+            return None
+        return self.started_at + self.config.altostrat_reset_after_s
 
     def reset_rate_limit(self) -> None:
         """Forget every client's budget (all providers)."""

@@ -145,8 +145,8 @@ def build_hivelocity(seed: int, count: int, start: float, hostile: bool) -> list
 
 
 def build_altostrat(seed: int, count: int, start: float, hostile: bool,
-                    reset_after_s: float | None) -> list[AltoInstance]:
-    """``count`` instances; instance 0's period ends ``reset_after_s`` after ``start``.
+                    reset_at: float | None) -> list[AltoInstance]:
+    """``count`` instances; instance 0's period ends at ``reset_at`` (and monthly from there).
 
     The boundary is rounded up to a 5-minute mark so that simulators started a little apart
     (two ``status --demo`` runs) agree on the counters and see no false reset.
@@ -164,8 +164,8 @@ def build_altostrat(seed: int, count: int, start: float, hostile: bool,
                                in_ratio=(0.6, 1.4))
         profile = replace(profile, peak_hour_utc=_peak(offset_h, rng))
         period_offset = 0.0
-        if i == 0 and reset_after_s is not None:
-            boundary = math.ceil((start + reset_after_s) / RESET_GRID_S) * RESET_GRID_S
+        if i == 0 and reset_at is not None:
+            boundary = math.ceil(reset_at / RESET_GRID_S) * RESET_GRID_S
             period_offset = boundary - period_bounds(boundary)[0]
         instances.append(AltoInstance(
             id=instance_id,

@@ -1,10 +1,10 @@
-"""The rate chart widget: draws a :class:`~bwtui.charts.render.ChartSpec` in the theme's colours.
+"""The rate chart widget: a textual-plotext plot of a :class:`~bwtui.charts.spec.ChartSpec`.
 
-Drawing is :func:`bwtui.charts.render.render_chart` (plain Python); this widget only maps its
-roles to styles. Every role is a component class styled with theme variables, so the chart
+Drawing is :func:`bwtui.ui.chart_plot.draw_chart` (plotext); this widget maps the roles it
+tags to styles. Every role is a component class styled with theme variables, so the chart
 follows the theme (``textual-dark``, ``ansi-dark``, ``ansi-light``...) and NO_COLOR like the rest
-of the screen. The drawn picture is kept until the spec, the size or the theme changes, so a
-repaint for any other reason costs nothing. A click on the plot posts :class:`RateChart.Clicked`
+of the screen. plotext draws only when the spec, the size or the theme changes; a repaint for
+any other reason reuses the drawn text. A click on the plot posts :class:`RateChart.Clicked`
 with the time under the mouse.
 """
 
@@ -13,21 +13,19 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 from textual import events
 from textual.message import Message
-from textual.widget import Widget
+from textual_plotext import PlotextPlot
 
-from bwtui.charts.render import ChartPicture, ChartSpec, render_chart
-
-ROLES = ("in", "out", "in_cmp", "out_cmp", "p95", "commit", "cursor", "cursor_hit", "axis", "label",
-         "unit", "blank")
+from bwtui.charts.spec import ChartSpec
+from bwtui.ui.chart_plot import ROLES, ChartPicture, draw_chart, role_style
 
 
-class RateChart(Widget):
+class RateChart(PlotextPlot):
     """In/out rates over a window, with levels, a compare overlay and a time cursor."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {f"chart--{role.replace('_', '-')}" for role in ROLES}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {role_style(role) for role in ROLES}
 
     DEFAULT_CSS = """
     RateChart { height: 1fr; min-height: 5; }
@@ -38,11 +36,9 @@ class RateChart(Widget):
     RateChart > .chart--p95 { color: $text-error; }
     RateChart > .chart--commit { color: $text-warning; }
     RateChart > .chart--cursor { color: $foreground; text-style: bold; }
-    RateChart > .chart--cursor-hit { text-style: bold reverse; }
     RateChart > .chart--axis { color: $foreground; }
     RateChart > .chart--label { color: $foreground; }
     RateChart > .chart--unit { color: $foreground; text-style: bold; }
-    RateChart > .chart--blank { }
     """
 
     class Clicked(Message):
@@ -76,26 +72,18 @@ class RateChart(Widget):
         key = (id(self._spec), width, height, self.app.theme, self.ascii_only)
         if self._rendered is not None and self._rendered[0] == key:
             return self._rendered[1]
-        if self._spec is None or width <= 4 or height <= 2:
-            self._picture = None
-            text = Text()
-        else:
-            self._picture = render_chart(self._spec, width, height, ascii_only=self.ascii_only)
-            text = self._styled(self._picture)
+        self._picture = None if self._spec is None else draw_chart(
+            self.plt, self._spec, width, height, ascii_only=self.ascii_only)
+        text = Text() if self._picture is None else self._styled(self._picture.text)
         self._rendered = (key, text)
         return text
 
-    def _styled(self, picture: ChartPicture) -> Text:
+    def _styled(self, drawn: Text) -> Text:
         styles: dict[str, Style] = {
-            role: self.get_component_rich_style(f"chart--{role.replace('_', '-')}", partial=True)
-            for role in ROLES
+            role_style(role): self.get_component_rich_style(role_style(role), partial=True) for role in ROLES
         }
-        text = Text(no_wrap=True, overflow="crop")
-        for index, row in enumerate(picture.rows):
-            if index:
-                text.append("\n")
-            for chunk, role in row:
-                text.append(chunk, styles.get(role))
+        text = drawn.copy()
+        text.spans = [Span(span.start, span.end, styles.get(str(span.style), Style())) for span in drawn.spans]
         return text
 
     def notify_style_update(self) -> None:
@@ -105,7 +93,7 @@ class RateChart(Widget):
     def on_click(self, event: events.Click) -> None:
         if self._picture is None:
             return
-        t = self._picture.time_at(event.x)
+        t = self._picture.area.time_at(event.x)
         if t is not None:
             event.stop()
             self.post_message(self.Clicked(t))
