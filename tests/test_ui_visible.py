@@ -46,3 +46,19 @@ async def test_the_sidebar_tells_its_resources_and_the_selected_one() -> None:
         assert set(app.tree.visible_keys()) <= shown
         if app.selected is not None:
             assert app.selected in shown
+
+
+async def test_a_screen_on_top_does_not_break_the_check() -> None:
+    """Help (or the tables) over the monitor: the once-a-second check waits, nothing crashes."""
+    app = fake_app(standard_script())
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert len(app.screen_stack) > 1
+        before = len(_visible_calls(app))
+        app._report_visible()  # the timer's call while help is open
+        assert len(_visible_calls(app)) == before
+        await pilot.press("escape")
+        await pilot.pause()
+        app._report_visible()

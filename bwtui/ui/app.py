@@ -229,8 +229,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
 
     def _report_visible(self) -> None:
         """Tell the poller which resources are on screen (it serves them first on a short budget)."""
-        if self.poller is None:
-            return
+        if self.poller is None or len(self.screen_stack) > 1:
+            return  # help, tables or a dialog on top: what is under it stays as last told
         keys = self.overview.visible_keys() if self.view_mode == "overview" else self.tree.visible_keys()
         if self.selected is not None:
             keys = [*keys, self.selected]
