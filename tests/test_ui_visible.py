@@ -62,3 +62,12 @@ async def test_a_screen_on_top_does_not_break_the_check() -> None:
         await pilot.press("escape")
         await pilot.pause()
         app._report_visible()
+
+
+async def test_the_check_after_the_views_are_gone_does_nothing() -> None:
+    """The timer can fire while the app closes (CI saw NoMatches for #tree at exit)."""
+    app = fake_app(standard_script())
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await app.query_one("#body").remove()
+        app._report_visible()  # no NoMatches

@@ -24,6 +24,7 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
@@ -231,7 +232,10 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
         """Tell the poller which resources are on screen (it serves them first on a short budget)."""
         if self.poller is None or len(self.screen_stack) > 1:
             return  # help, tables or a dialog on top: what is under it stays as last told
-        keys = self.overview.visible_keys() if self.view_mode == "overview" else self.tree.visible_keys()
+        try:
+            keys = self.overview.visible_keys() if self.view_mode == "overview" else self.tree.visible_keys()
+        except NoMatches:  # the app is closing: its views are already gone
+            return
         if self.selected is not None:
             keys = [*keys, self.selected]
         self._visible.report(keys, self._ask)
