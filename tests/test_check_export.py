@@ -462,3 +462,11 @@ def test_check_without_accounts_names_a_command_that_can_be_typed(tmp_path: Path
     assert out.startswith("BWTUI UNKNOWN - no accounts configured")
     assert "`bwtui account add NAME --provider PROVIDER` (`bwtui providers` lists them)" in out
     assert "?" not in out.split("|")[0]
+
+
+def test_an_account_that_lists_nothing_is_counted_as_an_account() -> None:
+    """'1 unknown of 0 resources' read as nonsense: a failed account is counted apart."""
+    alone = evaluate_check([], [("hv-prod", "network: could not connect")])
+    assert alone.line.startswith("BWTUI UNKNOWN - 1 account unknown; UNKNOWN: account hv-prod: network")
+    beside = evaluate_check([item(1.0, "1")], [("vpn", "auth: invalid token")])
+    assert beside.line.startswith("BWTUI UNKNOWN - 1 resource OK, 1 account unknown; UNKNOWN: account vpn")

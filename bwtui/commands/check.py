@@ -155,15 +155,23 @@ def evaluate_check(
     if not problems:
         return CheckResult(Level.OK, f"{total} {noun} OK", perfdata)
     counts = []
+    resource_problems = problems[len(account_problems):]
     for lv in (Level.CRITICAL, Level.UNKNOWN, Level.WARNING):
-        n = sum(1 for p, _ in problems if p is lv)
+        n = sum(1 for p, _ in resource_problems if p is lv)
         if n:
             counts.append(f"{n} {lv.value.lower()}")
+    # Resources are counted over the resources checked, failed accounts apart ("1 unknown of 0
+    # resources" read as nonsense when an account could not even list its resources).
+    head = [f"{', '.join(counts)} of {total} {noun}"] if counts else (
+        [f"{total} {noun} OK"] if total else [])
+    if account_problems:
+        accounts = len(account_problems)
+        head.append(f"{accounts} account{'s' if accounts != 1 else ''} unknown")
     problems.sort(key=lambda p: -p[0].rank)
     listed = [f"{lv.value}: {text}" for lv, text in problems[:max_listed]]
     if len(problems) > max_listed:
         listed.append(f"+{len(problems) - max_listed} more")
-    summary = f"{', '.join(counts)} of {total} {noun}; " + "; ".join(listed)
+    summary = f"{', '.join(head)}; " + "; ".join(listed)
     return CheckResult(level, plugin_text(summary), perfdata)
 
 
@@ -345,4 +353,9 @@ def availability(shot, states: Sequence[ResourceState], resource_id: str | None)
                                else plugin_text(f"no resource matches {resource_id!r}"))
         return CheckResult(Level.OK, f"{total} {noun} answering")
     listed = problems[:MAX_LISTED] + ([f"+{len(problems) - MAX_LISTED} more"] if len(problems) > MAX_LISTED else [])
-    return CheckResult(Level.CRITICAL, plugin_text(f"{len(problems)} failing of {total} {noun}; " + "; ".join(listed)))
+    failing = sum(1 for state in states if state.error is not None)
+    head = [f"{failing} failing of {total} {noun}"] if failing else []
+    if len(problems) > failing:
+        accounts = len(problems) - failing
+        head.append(f"{accounts} account{'s' if accounts != 1 else ''} failing")
+    return CheckResult(Level.CRITICAL, plugin_text(f"{', '.join(head)}; " + "; ".join(listed)))
