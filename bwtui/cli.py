@@ -125,11 +125,23 @@ def build_parser(command: str | None = None, *, lazy: bool = False) -> argparse.
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, name: str | None) -> argparse.ArgumentParser | None:
+    """The sub-command's own parser (None for the monitor, or an unknown name)."""
+    for action in parser._actions:  # argparse keeps its sub-parsers on this action
+        if isinstance(action, argparse._SubParsersAction) and name is not None:
+            found = action.choices.get(name)
+            return found if isinstance(found, argparse.ArgumentParser) else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run the chosen command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(chosen_command(argv), lazy=True)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser: its usage, not the top level's
+        command_parser = _command_parser(parser, getattr(args, "command", None)) or parser
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     func = getattr(args, "func", None)
     try:
         if func is None:

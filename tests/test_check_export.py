@@ -249,7 +249,7 @@ def test_check_uses_config_thresholds(fake: FakeProviders, capsys) -> None:
     )
     assert code == 1
     assert out.startswith(
-        "BWTUI WARNING - 2 warning of 2 resources; WARNING: hv-prod/srv-152515: out 600"
+        "BWTUI WARNING - 2 warnings of 2 resources; WARNING: hv-prod/srv-152515: out 600"
     )
     assert out.count("\n") == 1
 

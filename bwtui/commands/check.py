@@ -159,7 +159,8 @@ def evaluate_check(
     for lv in (Level.CRITICAL, Level.UNKNOWN, Level.WARNING):
         n = sum(1 for p, _ in resource_problems if p is lv)
         if n:
-            counts.append(f"{n} {lv.value.lower()}")
+            word = lv.value.lower()
+            counts.append(f"{n} {word}s" if word == "warning" and n != 1 else f"{n} {word}")
     # Resources are counted over the resources checked, failed accounts apart ("1 unknown of 0
     # resources" read as nonsense when an account could not even list its resources).
     head = [f"{', '.join(counts)} of {total} {noun}"] if counts else (
