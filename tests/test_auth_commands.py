@@ -96,7 +96,8 @@ def test_auth_set_prompts_hidden(config_file: Path, memory_keyring: MemoryKeyrin
     assert memory_keyring.store[("bwtui", "vpn")] == KEYRING_TOKEN
 
 
-def test_auth_set_without_terminal_asks_for_stdin(config_file: Path, capsys: pytest.CaptureFixture[str],
+def test_auth_set_without_terminal_asks_for_stdin(config_file: Path, memory_keyring: MemoryKeyring,
+                                                  capsys: pytest.CaptureFixture[str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a tty
     code, _, err = cli(["auth", "set", "vpn"], capsys)
@@ -118,6 +119,17 @@ def test_auth_set_without_keyring_says_how_else(config_file: Path, capsys: pytes
     assert "BWTUI_TOKEN_HV_PROD" in err and "--insecure-file" in err
     assert FILE_TOKEN not in out + err
     assert not paths.token_file().exists()  # never a silent plain-text fallback
+
+
+def test_auth_set_without_keyring_says_so_before_asking(config_file: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No keyring: no prompt for a token that could not be stored anyway."""
+    prompts: list[str] = []
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(isatty=lambda: True))
+    monkeypatch.setattr(auth_cmd.getpass, "getpass", lambda prompt: prompts.append(prompt) or FILE_TOKEN)
+    code, _, err = cli(["auth", "set", "hv-prod"], capsys)
+    assert code == 3 and "BWTUI_TOKEN_HV_PROD" in err and "--insecure-file" in err
+    assert prompts == []
 
 
 def test_auth_set_insecure_file_warns_on_every_write(config_file: Path, capsys: pytest.CaptureFixture[str],

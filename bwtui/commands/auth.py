@@ -41,10 +41,25 @@ def read_token(account: AccountConfig, *, from_stdin: bool) -> str:
 # --- sub-commands ---------------------------------------------------------------------------------
 
 
+def _no_keyring(name: str, problem: Exception) -> int:
+    """Say the keyring cannot store ``name``'s token, and what to do instead; nothing stored."""
+    error(
+        f"could not store the token for '{name}' in the keyring: {problem}. "
+        f"Fix: export {secrets.token_env_var(name)}=... instead, or keep it in a plain-text file with "
+        f"`bwtui auth set {name} --insecure-file`"
+    )
+    return EXIT_FAILED
+
+
 def _cmd_set(args: argparse.Namespace) -> int:
     location = locate_config(config_arg(args))
     config = load_config(config_arg(args))
     account = find_account(config, args.name, location.path)
+    if not args.insecure_file:
+        try:  # before asking for the token: a keyring that cannot store it says so first
+            secrets.keyring_get(account.name)
+        except secrets.KeyringUnavailable as exc:
+            return _no_keyring(account.name, exc)
     try:
         token = read_token(account, from_stdin=args.stdin)
     except TokenInputError as exc:
@@ -71,13 +86,7 @@ def _cmd_set(args: argparse.Namespace) -> int:
         try:
             secrets.keyring_set(account.name, token)
         except secrets.KeyringUnavailable as exc:
-            var = secrets.token_env_var(account.name)
-            error(
-                f"could not store the token for '{account.name}' in the keyring: {exc}. "
-                f"Fix: export {var}=... instead, or keep it in a plain-text file with "
-                f"`bwtui auth set {account.name} --insecure-file`"
-            )
-            return EXIT_FAILED
+            return _no_keyring(account.name, exc)
         print(f"stored the token for '{account.name}' in the keyring (service '{secrets.KEYRING_SERVICE}')")
     var = secrets.token_env_var(account.name)
     if var in os.environ:
