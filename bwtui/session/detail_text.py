@@ -12,6 +12,7 @@ so the wording is tested here and the view only assembles it. No Textual.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from bwtui.events import BudgetUpdated
@@ -137,6 +138,26 @@ def account_lines(view: AccountView, *, now: float, step_s: float | None) -> lis
     note = budget_note(view.budget, now=now, step_s=step_s)
     if note:
         line(*note)
+    return out
+
+
+def account_problem_lines(accounts: Iterable[AccountView], *, glyph_of: Callable[[str], str]) -> list[Segment]:
+    """Every failing account with its error and the fix, for a view with nothing else to show
+    of it (an account that lists nothing has no row of its own); empty when none fails."""
+    out: list[Segment] = []
+    for view in accounts:
+        if not view.error or view.error_kind == "rate_limited":
+            continue
+        if out:
+            out.append(("\n", ""))
+        kind = view.error_kind or "error"
+        out.append((f"{glyph_of('error')} ", "bold red"))
+        out.append((safe_text(view.name), "bold"))
+        out.append((f" ({ERROR_WORDS.get(kind, kind.replace('_', '-'))}): ", "bold red"))
+        out.append((safe_text(view.error, max_len=200), ""))
+        hint = account_fix(view)
+        if hint:
+            out.append((f"\n  {hint}", "italic"))
     return out
 
 

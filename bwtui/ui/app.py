@@ -312,8 +312,10 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
             self._account_listed(changes.listed)
         for account in changes.accounts:
             self.tree.update_account(account)  # (one the config did not name: a new line)
-            if self.selected_account == account:  # its summary, or a resource's budget note
+            if self.selected_account in (account, None):  # its summary, or every failing one's
                 self.detail.refresh_data()
+        if changes.accounts or changes.listed is not None:
+            self.query_one(MonitorBody).refresh_problems()
         if changes.paused is not None:
             self.tree.relabel_all()
             self.overview.relabel_all()

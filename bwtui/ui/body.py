@@ -22,7 +22,9 @@ from textual.message import Message
 from textual.widgets import Input
 
 from bwtui.model import ResourceState
+from bwtui.session.detail_text import account_problem_lines
 from bwtui.session.rows import ResourceRows
+from bwtui.session.status import glyph
 from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
 from bwtui.ui.detail import ResourceDetail
@@ -70,12 +72,14 @@ class MonitorBody(Horizontal):
             yield ResourceTree(self._store, self._rows, ascii_only=self._ascii_only, now=self._now,
                                id="tree")
         with Container(id="main"):
+            yield TextPanel(id="account-problems")  # over the overview: accounts with no rows
             yield ResourceDetail(self._store, rows=self._rows, ascii_only=self._ascii_only, now=self._now,
                                  billing=self._billing_text, id="detail")
             yield OverviewTable(self._store, self._rows, now=self._now, ascii_only=self._ascii_only,
                                 id="overview")
 
     def on_mount(self) -> None:
+        self.query_one("#account-problems").display = False
         self.query_one("#filter", Input).display = False
         self.query_one("#filter-label").display = False
 
@@ -88,6 +92,7 @@ class MonitorBody(Horizontal):
         self.query_one("#sidebar").display = not overview or typing
         self.query_one(ResourceDetail).display = not overview
         table.display = overview
+        self.refresh_problems()
         if overview:
             table.apply_sort()
             if picked is not None:
@@ -99,6 +104,16 @@ class MonitorBody(Horizontal):
             self.query_one(ResourceDetail).refresh_data()
             if not typing:
                 self.query_one(ResourceTree).focus()
+
+    def refresh_problems(self) -> None:
+        """Over the overview, every failing account with its error and the fix (an account that
+        lists nothing has no row to show it on); hidden when none fails or in the detail view."""
+        panel = self.query_one("#account-problems", TextPanel)
+        lines = account_problem_lines(
+            self._store.accounts.values(), glyph_of=lambda status: glyph(status, ascii_only=self._ascii_only))
+        if lines:
+            panel.set_text(Text.assemble(*lines))
+        panel.display = bool(lines) and self.query_one(OverviewTable).display
 
     # ----- the name filter -----------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -18,7 +18,14 @@ from textual.widget import Widget
 from bwtui.model import Period, ResourceState
 from bwtui.session.format import format_time, sparkline, stats
 from bwtui.session.core import data_step_s
-from bwtui.session.detail_text import account_lines, budget_note, pool_line, pool_of, rate_line
+from bwtui.session.detail_text import (
+    account_lines,
+    account_problem_lines,
+    budget_note,
+    pool_line,
+    pool_of,
+    rate_line,
+)
 from bwtui.session.p95_lines import p95_lines
 from bwtui.session.rows import ResourceRows, data_age_s
 from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, STATUS_WORDS, glyph, marked_glyph
@@ -133,18 +140,26 @@ class ResourceDetail(Vertical):
             if widget.display != resource_parts:
                 widget.display = resource_parts
 
-    def _show_empty(self, message: str) -> None:
+    def _glyph(self, status: str) -> str:
+        return glyph(status, ascii_only=self.ascii_only)
+
+    def _show_empty(self, message: str | Text) -> None:
         self._set_visible(False)
         self._hide_alert()
         self._panel("detail-title").set_text(Text("No resource selected", style="bold"))
         panel = self._panel("detail-error")
-        panel.set_text(Text(message))
+        panel.set_text(message if isinstance(message, Text) else Text(message))
+        panel.set_class(isinstance(message, Text), "-accounts")  # failing accounts: room for all
         panel.display = True
 
     def _show_account(self) -> None:
         self._hide_alert()
         view = self.store.accounts.get(self.account) if self.account else None
         if view is None:
+            problems = account_problem_lines(self.store.accounts.values(), glyph_of=self._glyph)
+            if problems:  # nothing to select there: say why, and the fix, at once
+                self._show_empty(Text.assemble(*problems))
+                return
             self._show_empty(
                 "Select a resource in the sidebar (arrows or j/k), or press o for the overview."
             )
@@ -156,6 +171,7 @@ class ResourceDetail(Vertical):
         title.append(safe_text(view.name), style="bold")
         title.append(f"  {view.provider} account · {len(view.resources)} resources")
         self._panel("detail-title").set_text(title)
+        self._panel("detail-error").set_class(False, "-accounts")
         body = Text.assemble(*account_lines(view, now=self.now(), step_s=data_step_s(view.provider)))
         if not body.plain:
             body.append("Select one of its resources to see its traffic.")
@@ -202,6 +218,7 @@ class ResourceDetail(Vertical):
 
     def _error(self, state: ResourceState) -> None:
         panel = self._panel("detail-error")
+        panel.set_class(False, "-accounts")
         error = state.error
         status = self.store.status(state.resource.key)
         if error is None:
