@@ -169,16 +169,13 @@ def _p95(history: HistoryStore | None, state: ResourceState, figures: BillingFig
                         committed_out_bps=committed_for(state.resource, account))
 
 
-RESET_LOOKBACK_S = 64 * 86400  # two months of readings: the last counter reset is in there
-
-
 def _rate_from_history(history: HistoryStore, state: ResourceState) -> float | None:
     """Totals-only providers (Altostrat) get their rate from the previous run's reading.
 
     Returns when the stored readings last showed a counter reset (a new period), if they did.
     """
     from bwtui.history import HistoryUnavailable
-    from bwtui.periods import last_reset
+    from bwtui.periods import RESET_LOOKBACK_S, last_reset
 
     usage = state.usage
     if state.in_bps is not None or usage is None:

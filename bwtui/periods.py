@@ -109,6 +109,9 @@ def cycle_containing(anchor_start: float, anchor_end: float, at: float) -> tuple
     return None
 
 
+RESET_LOOKBACK_S = 64 * 86400  # two months of readings: the last counter reset is in there
+
+
 def last_reset(readings: Sequence[Reading]) -> float | None:
     """When the counters last dropped (a new period): halfway between the two readings around it.
 

@@ -115,8 +115,7 @@ def account_lines(view: AccountView, *, now: float, step_s: float | None) -> lis
         out.extend(parts)
 
     if view.error:
-        kind = view.error_kind or "error"
-        line((f"{ERROR_WORDS.get(kind, kind.replace('_', '-'))}: ", "bold red"),
+        line((f"{error_word(view.error_kind)}: ", "bold red"),
              (safe_text(view.error, max_len=400), ""))
         hint = account_fix(view)
         if hint:
@@ -141,6 +140,12 @@ def account_lines(view: AccountView, *, now: float, step_s: float | None) -> lis
     return out
 
 
+def error_word(kind: str | None) -> str:
+    """An account error's kind as the views name it (``provider not loaded``, ``auth``...)."""
+    kind = kind or "error"
+    return ERROR_WORDS.get(kind, kind.replace("_", "-"))
+
+
 def account_problem_lines(accounts: Iterable[AccountView], *, glyph_of: Callable[[str], str]) -> list[Segment]:
     """Every failing account with its error and the fix, for a view with nothing else to show
     of it (an account that lists nothing has no row of its own); empty when none fails."""
@@ -150,10 +155,9 @@ def account_problem_lines(accounts: Iterable[AccountView], *, glyph_of: Callable
             continue
         if out:
             out.append(("\n", ""))
-        kind = view.error_kind or "error"
         out.append((f"{glyph_of('error')} ", "bold red"))
         out.append((safe_text(view.name), "bold"))
-        out.append((f" ({ERROR_WORDS.get(kind, kind.replace('_', '-'))}): ", "bold red"))
+        out.append((f" ({error_word(view.error_kind)}): ", "bold red"))
         out.append((safe_text(view.error, max_len=200), ""))
         hint = account_fix(view)
         if hint:

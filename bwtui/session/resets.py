@@ -14,11 +14,9 @@ from collections.abc import Iterable
 
 from bwtui.history import HistoryStore
 from bwtui.model import Reading, ResourceState
-from bwtui.periods import last_reset
+from bwtui.periods import RESET_LOOKBACK_S, last_reset
 
 Key = tuple[str, str]
-
-RESET_LOOKBACK_S = 64 * 86400  # two months of readings: the last counter reset is in there
 
 
 class CounterResets:

@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bwtui.session.detail_text import ERROR_WORDS, short_rate, skipped_note
+from bwtui.session.detail_text import error_word, short_rate, skipped_note
 from bwtui.session.format import format_age
 from bwtui.session.rows import ResourceRows, data_age_s
 from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph, marked_glyph
@@ -284,8 +284,7 @@ class ResourceTree(ScrollView, can_focus=True):
         parts: list[Part] = [(fold, ""), (glyph(status, ascii_only=self.ascii_only), STATUS_STYLES[status]),
                              (" ", ""), (safe_text(name), "bold")]
         if view is not None and view.error:
-            kind = view.error_kind or "error"
-            parts.append((f" ({ERROR_WORDS.get(kind, kind.replace('_', '-'))})", STATUS_STYLES["error"]))
+            parts.append((f" ({error_word(view.error_kind)})", STATUS_STYLES["error"]))
         elif view is not None and view.rate_limit and view.rate_limit.remaining is not None:
             if view.rate_limit.limit and view.rate_limit.remaining < view.rate_limit.limit * 0.1:
                 parts.append((f" {view.rate_limit.remaining} req left", STATUS_STYLES["rate_limited"]))
