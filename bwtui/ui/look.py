@@ -1,4 +1,5 @@
-"""How the monitor draws on this terminal: its line filters, its size guard, the theme key.
+"""How the monitor draws on and reads this terminal: its line filters, its size guard, the
+theme key, and the driver that hands a lone Esc over after ``ESCDELAY``.
 
 A mixin for :class:`bwtui.ui.app.BwtuiApp` (which sets ``ascii_only``, ``no_color`` and
 ``color_depth``): the themes and filters are :mod:`bwtui.ui.theming`'s, the size guard
@@ -11,19 +12,26 @@ from collections.abc import Sequence
 
 from textual import events
 from textual.app import App
+from textual.driver import Driver
 from textual.filter import LineFilter
 
 from bwtui.terminal import ColorDepth
 from bwtui.themes import next_theme
+from bwtui.ui.driver import driver_for
 from bwtui.ui.theming import line_filters
 from bwtui.ui.too_small import guard_size
 
 
 class LookMixin(App[int]):
-    """Filters (NO_COLOR or the contrast guard, ASCII), "too small", and ``T`` for the next theme."""
+    """Filters (NO_COLOR or the contrast guard, ASCII), "too small", ``T`` for the next theme,
+    and the driver."""
 
     ascii_only: bool
     color_depth: ColorDepth
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform, with Esc handed over on time (:mod:`.driver`)."""
+        return driver_for(super().get_driver_class())
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then NO_COLOR or the theme's contrast guard, then ASCII."""
