@@ -393,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="another checkout to run the small rounds on (same run)")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy output directory")
     args = parser.parse_args(argv)
+    # The pty reader notes each chunk's arrival while another thread parses it into the pyte
+    # screen; a short switch interval lets the reader take the GIL within 1 ms of a chunk.
+    sys.setswitchinterval(0.001)
     compile_sources(REPO, *([args.baseline] if args.baseline else []))
     load = load_text()
     big = measure(f"bwtui {args.size}", REPO, args.size, args.rounds, args.profile)

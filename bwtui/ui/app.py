@@ -27,7 +27,6 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 from textual.worker import Worker
 
 from bwtui.clock import Clock, RealClock
@@ -55,6 +54,7 @@ from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.visible import VISIBLE_CHECK_S, VisibleReporter
 from bwtui.ui.first_run import DemoFactory, FirstRunScreen
+from bwtui.ui.footer import KeyFooter
 from bwtui.ui.header import HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
 from bwtui.ui.choices import ChoicesMixin
@@ -198,7 +198,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
         yield MonitorBody(self.store, self.session.rows, now=self.clock.now,
                           billing_text=self._billing_text, filter_changed=self._filter_changed,
                           ascii_only=self.ascii_only, id="body")
-        yield Footer()
+        yield KeyFooter()
 
     def _fatal_error(self) -> None:
         """Textual's crash report, without local variables (a frame may hold an API token) and
@@ -397,7 +397,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
         period = self.period
         self._ask(lambda control: control.prioritize(key))
         self._ask(lambda control: control.set_period(key, period))
-        self._load_history_chart()
+        if self.view_mode == "detail":  # hidden: showing the detail loads it
+            self._load_history_chart()
 
     @on(ResourceTree.Highlighted)
     def _tree_highlighted(self, event: ResourceTree.Highlighted) -> None:
@@ -431,6 +432,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
             self._mode_chosen = True
         picked = self.selected if self.selected != self._auto_selected else None
         self.query_one(MonitorBody).show(overview=mode == "overview", picked=picked)
+        if mode == "detail":
+            self._load_history_chart()
 
     def action_toggle_overview(self) -> None:
         """o: the overview of everything ⇄ the selected resource."""

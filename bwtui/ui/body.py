@@ -89,12 +89,14 @@ class MonitorBody(Horizontal):
         # While the filter box is open (the user is typing), it stays on screen and keeps the
         # focus, whatever switches the view (the overview comes up when a big list arrives).
         typing = self.query_one("#filter", Input).display
+        was_shown = table.display
         self.query_one("#sidebar").display = not overview or typing
         self.query_one(ResourceDetail).display = not overview
         table.display = overview
         self.refresh_problems()
         if overview:
-            table.apply_sort()
+            if not was_shown:  # on screen, it keeps its own order (a re-sort is due on a timer)
+                table.apply_sort()
             if picked is not None:
                 table.follow_top = False
                 table.highlight(picked)

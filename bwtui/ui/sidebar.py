@@ -152,7 +152,7 @@ class ResourceTree(ScrollView, can_focus=True):
         size = Size(self.scrollable_content_region.width or self.size.width, len(lines))
         if size != self.virtual_size:
             self.virtual_size = size
-        self.refresh()
+        self.repaint_lines()
         wanted = self.wanted if self.wanted is not None else self._cursor
         if wanted is not None and wanted in self._index:
             if wanted != self._cursor:
@@ -237,7 +237,15 @@ class ResourceTree(ScrollView, can_focus=True):
         """After a units or pause toggle: every label may read differently."""
         self._parts.clear()
         self._strips.clear()
-        self.refresh()
+        self.repaint_lines()
+
+    def repaint_lines(self) -> None:
+        """Repaint the lines, not the scrollbar (it redraws itself when it moves)."""
+        region = self.scrollable_content_region
+        if region:
+            self.refresh(Region(0, 0, region.width, region.height))
+        else:
+            self.refresh()
 
     def _relabel(self, data: NodeData) -> None:
         index = self._index.get(data)

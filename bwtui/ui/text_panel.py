@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -36,6 +37,18 @@ class TextPanel(Static):
         if signature == self._signature:
             return False
         self._signature = signature
+        resized = self._may_resize(text)
         self.plain = text.plain
-        self.update(text)
+        self.update(text, layout=resized)
         return True
+
+    def _may_resize(self, text: Text) -> bool:
+        """Whether ``text`` may change this panel's size, so the screen must be laid out again
+        (a whole-screen pass): not when its height is fixed and its width is too or stays."""
+        styles = self.styles
+        height, width = styles.height, styles.width
+        if height is None or height.is_auto or not self.size:
+            return True
+        if width is None or not width.is_auto:
+            return False
+        return text.cell_len != cell_len(self.plain) or "\n" in text.plain or "\n" in self.plain

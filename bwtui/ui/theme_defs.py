@@ -241,14 +241,19 @@ class ContrastGuard(LineFilter):
         )
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        transparent = background.ansi is None and background.a == 0
-        base = None if transparent else _colour(background.rich_color, self.depth)
+        base = self._base(background)
+        guarded = self._guarded
         out = []
         for text, style, control in segments:
-            if style is not None and control is None and not text.isspace() and text:
-                style = self._guarded(style, base, floor_for(text))
+            if style is not None and control is None and text and not text.isspace():
+                style = guarded(style, base, floor_for(text))
             out.append(Segment(text, style, control))
         return out
+
+    @lru_cache(maxsize=64)  # noqa: B019 - a widget's background, once (Rich's conversion is slow)
+    def _base(self, background: Color) -> Colour:
+        transparent = background.ansi is None and background.a == 0
+        return None if transparent else _colour(background.rich_color, self.depth)
 
     @lru_cache(maxsize=2048)  # noqa: B019 - one guard per theme, styles repeat endlessly
     def _guarded(self, style: Style, base: Colour, floor: float) -> Style:
