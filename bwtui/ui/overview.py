@@ -149,8 +149,9 @@ class OverviewTable(ScrollView, can_focus=True):
         self.set_interval(AGE_TICK_S, self._age_tick)
 
     def on_resize(self) -> None:
-        self._layout = None
-        self._clear_cache()
+        # A new width lays the columns out again (and drops the rows drawn for the old one);
+        # a new height keeps them: the filter box closing or an alert box opening resizes only.
+        self._current_layout()
         self._update_virtual_size()
 
     def column_x(self, column: str) -> int | None:
@@ -286,8 +287,7 @@ class OverviewTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width or self.size.width or 120
         if self._layout is None or self._layout.width != width:
             self._layout = layout_columns(width, self._account_width(), ascii_only=self.ascii_only)
-            self._cells.clear()
-            self._strips.clear()
+            self._clear_cache()
         return self._layout
 
     def _account_width(self) -> int:
