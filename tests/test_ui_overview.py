@@ -122,6 +122,36 @@ async def test_totals_follow_the_filter() -> None:
         assert "vpn (" not in text
 
 
+async def test_the_overview_filter_bar_keeps_the_table_whole_and_its_totals_current() -> None:
+    """Over the overview, '/' opens a bar above the table: no sidebar pushes the columns aside,
+    the totals follow every key, and the sidebar is up to date when the detail comes back."""
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        width, columns = app.overview.size.width, header_line(app)
+        await pilot.press("slash", "e")
+        await pilot.pause()
+        bar = app.query_one("#overview-filter")
+        assert app.focused is bar and not app.query_one("#sidebar").display
+        assert app.overview.size.width == width and screen_text(app).splitlines()[2] == columns
+        with_e = len(overview_names(app))
+        assert 2 < with_e < 12 and f"shown ({with_e})" in screen_text(app)
+        await pilot.press("d", "g", "e")
+        await pilot.pause()
+        assert sorted(overview_names(app)) == ["edge-1", "edge-2"] and "shown (2)" in screen_text(app)
+        await pilot.press("enter", "o")  # keep it, then the detail: its sidebar shows the same
+        await pilot.pause()
+        assert app.view_mode == "detail" and app.tree.line_count == 1 + 2
+        assert app.selected is not None and app.store.states[app.selected].resource.name.startswith("edge")
+        await pilot.press("o", "slash")  # the bar opens holding the filter
+        await pilot.pause()
+        assert app.query_one("#overview-filter").value == "edge"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(overview_names(app)) == 12 and "filter:" not in screen_text(app)
+        assert app.focused is app.overview and app.overview.size.width == width
+
+
 async def test_an_old_figure_shows_its_age_and_a_fresh_one_does_not() -> None:
     app = fake_app(named_script(stale={"edge-1": 1260}))
     async with app.run_test(size=SIZE) as pilot:

@@ -5,6 +5,11 @@ The name filter lives in the session's :class:`~bwtui.session.rows.ResourceRows`
 read it, so a typed character, a backspace or ``Esc`` changes the model and each view redraws
 its screenful (no widget is rebuilt). The selection follows: a resource the filter hides is
 no longer shown in the detail.
+
+Where the filter is typed depends on the view: beside the detail it is a box over the sidebar's
+tree; over the overview (no sidebar) a one-line bar above the table, so the table keeps its
+width and columns while the user types, and the hidden tree is brought up to date only when
+it is shown again.
 """
 
 from __future__ import annotations
@@ -72,6 +77,8 @@ class MonitorBody(Horizontal):
             yield ResourceTree(self._store, self._rows, ascii_only=self._ascii_only, now=self._now,
                                id="tree")
         with Container(id="main"):
+            yield Input(placeholder="filter by name  (enter keeps it, esc clears it)",
+                        id="overview-filter", compact=True)
             yield TextPanel(id="account-problems")  # over the overview: accounts with no rows
             yield ResourceDetail(self._store, rows=self._rows, ascii_only=self._ascii_only, now=self._now,
                                  billing=self._billing_text, id="detail")
@@ -80,17 +87,30 @@ class MonitorBody(Horizontal):
 
     def on_mount(self) -> None:
         self.query_one("#account-problems").display = False
-        self.query_one("#filter", Input).display = False
+        for box in self._boxes():
+            box.display = False
         self.query_one("#filter-label").display = False
+        self._tree_stale = False  # the filter changed while the tree was hidden
+
+    def _boxes(self) -> tuple[Input, Input]:
+        """The sidebar's filter box and the overview's filter bar."""
+        return self.query_one("#filter", Input), self.query_one("#overview-filter", Input)
 
     def show(self, *, overview: bool, picked: Key | None) -> None:
         """The overview (opening on ``picked``, a resource the user chose) or the detail pane."""
         table = self.query_one(OverviewTable)
+        box, bar = self._boxes()
         # While the filter box is open (the user is typing), it stays on screen and keeps the
         # focus, whatever switches the view (the overview comes up when a big list arrives).
-        typing = self.query_one("#filter", Input).display
+        typing = box.display or (bar.display and overview)
+        if bar.display and not overview:
+            bar.display = False  # the detail has the sidebar's box; the filter stays
         was_shown = table.display
-        self.query_one("#sidebar").display = not overview or typing
+        sidebar = not overview or box.display
+        self.query_one("#sidebar").display = sidebar
+        if sidebar and self._tree_stale:
+            self._tree_stale = False
+            self.query_one(ResourceTree).rebuild(announce=True)
         self.query_one(ResourceDetail).display = not overview
         table.display = overview
         self.refresh_problems()
@@ -129,23 +149,32 @@ class MonitorBody(Horizontal):
         self.clear_filter()
 
     def open_filter(self) -> None:
-        """Show the filter box (and the sidebar it lives in) and type into it. The box holds
-        the current filter, selected: typing replaces it, enter keeps it, an empty box clears it."""
-        box = self.query_one("#filter", Input)
-        self.query_one("#sidebar").display = True
+        """Show the filter box (over the sidebar, or the bar over the overview when there is no
+        sidebar) and type into it. It holds the current filter, selected: typing replaces it,
+        enter keeps it, an empty box clears it."""
+        box, bar = self._boxes()
+        if not self.query_one("#sidebar").display and self.query_one(OverviewTable).display:
+            box = bar
+        if box.value != self._rows.filter_text:
+            with box.prevent(Input.Changed):
+                box.value = self._rows.filter_text
         box.display = True
         # At once, not with focus() (a callback queued behind the keys already typed): text
         # typed or pasted straight after '/' goes into the box, not to the view's bindings.
         self.screen.set_focus(box)
 
-    @on(Input.Changed, "#filter")
+    @on(Input.Changed, "#filter, #overview-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.apply_filter(event.value)
 
     def apply_filter(self, value: str) -> None:
-        """Filter both views by name; the sidebar's cursor (so the selection) follows."""
+        """Filter both views by name; the sidebar's cursor (so the selection) follows, at once
+        when the sidebar is on screen, else when it is shown again."""
         self._rows.set_filter(value)
-        self.query_one(ResourceTree).rebuild(announce=True)
+        if self.query_one("#sidebar").display:
+            self.query_one(ResourceTree).rebuild(announce=True)
+        else:
+            self._tree_stale = True
         self.query_one(OverviewTable).refresh_rows()
         label = self.query_one("#filter-label", TextPanel)
         if value.strip():
@@ -158,24 +187,26 @@ class MonitorBody(Horizontal):
 
     def clear_filter(self) -> bool:
         """Turn the filter off (``Esc``); False when there was none."""
-        box = self.query_one("#filter", Input)
-        was_on = self._rows.filtering or bool(box.value)
-        with box.prevent(Input.Changed):
-            box.value = ""
+        boxes = self._boxes()
+        was_on = self._rows.filtering or any(box.value for box in boxes)
+        for box in boxes:
+            with box.prevent(Input.Changed):
+                box.value = ""
         if was_on:
             self.apply_filter("")
         return was_on
 
-    @on(Input.Submitted, "#filter")
+    @on(Input.Submitted, "#filter, #overview-filter")
     def _filter_submitted(self) -> None:
         self._close_filter()
 
     def on_key(self, event: KeyEvent) -> None:
-        if event.key == "escape" and self.app.focused is self.query_one("#filter", Input):
+        if event.key == "escape" and self.app.focused in self._boxes():
             self.clear_filter()
             self._close_filter()
             event.stop()
 
     def _close_filter(self) -> None:
-        self.query_one("#filter", Input).display = False
+        for box in self._boxes():
+            box.display = False
         self.post_message(self.FilterClosed())

@@ -179,6 +179,7 @@ class OverviewTable(ScrollView, can_focus=True):
         """The shown rows changed (listing, filter, sort): take them from the model and repaint."""
         self._order = self.rows.ordered()
         self._index = None
+        self._totals_cells = []  # the totals are over the rows shown now
         if self._cursor is not None and self._position(self._cursor) is None:
             self._cursor = None
         if self._cursor is None and self._order:
