@@ -165,6 +165,11 @@ def settled_round(session: PtySession, run: Run) -> None:
         run.add("s", press_settled(session, "s"))
 
 
+def filter_box_open(session: PtySession) -> bool:
+    """The filter box is on screen: the bar over the overview, or the box over the sidebar."""
+    return "filter by name" in session.screen.display[1] or "▔▔▔" in session.screen.display[1][:34]
+
+
 def box_row(session: PtySession) -> str:
     """The filter box's text line (the sidebar's top, under the box's top border)."""
     return session.screen.display[2][:34]
@@ -177,7 +182,7 @@ def key_round(session: PtySession, run: Run, *, note: bool) -> None:
     shows it (the list is redrawn in that frame); without (a version before the note) when the
     box echoes it, a lower bound.
     """
-    press(session, "/", lambda: "▔▔▔" in session.screen.display[1][:34])
+    press(session, "/", lambda: filter_box_open(session))
     typed = ""
 
     def shows(text: str) -> Callable[[], bool]:
