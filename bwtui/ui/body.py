@@ -33,6 +33,7 @@ from bwtui.session.status import glyph
 from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
 from bwtui.ui.detail import ResourceDetail
+from bwtui.ui.filter_box import FilterBox
 from bwtui.ui.text_panel import TextPanel
 from bwtui.ui.overview import OverviewTable
 from bwtui.ui.sidebar import ResourceTree
@@ -72,13 +73,13 @@ class MonitorBody(Horizontal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sidebar"):
-            yield Input(placeholder="filter by name", id="filter")
+            yield FilterBox(self._edited, placeholder="filter by name", id="filter")
             yield TextPanel(id="filter-label")
             yield ResourceTree(self._store, self._rows, ascii_only=self._ascii_only, now=self._now,
                                id="tree")
         with Container(id="main"):
-            yield Input(placeholder="filter by name  (enter keeps it, esc clears it)",
-                        id="overview-filter", compact=True)
+            yield FilterBox(self._edited, placeholder="filter by name  (enter keeps it, esc clears it)",
+                            id="overview-filter", compact=True)
             yield TextPanel(id="account-problems")  # over the overview: accounts with no rows
             yield ResourceDetail(self._store, rows=self._rows, ascii_only=self._ascii_only, now=self._now,
                                  billing=self._billing_text, id="detail")
@@ -92,9 +93,9 @@ class MonitorBody(Horizontal):
         self.query_one("#filter-label").display = False
         self._tree_stale = False  # the filter changed while the tree was hidden
 
-    def _boxes(self) -> tuple[Input, Input]:
+    def _boxes(self) -> tuple[FilterBox, FilterBox]:
         """The sidebar's filter box and the overview's filter bar."""
-        return self.query_one("#filter", Input), self.query_one("#overview-filter", Input)
+        return self.query_one("#filter", FilterBox), self.query_one("#overview-filter", FilterBox)
 
     def show(self, *, overview: bool, picked: Key | None) -> None:
         """The overview (opening on ``picked``, a resource the user chose) or the detail pane."""
@@ -155,17 +156,16 @@ class MonitorBody(Horizontal):
         box, bar = self._boxes()
         if not self.query_one("#sidebar").display and self.query_one(OverviewTable).display:
             box = bar
-        if box.value != self._rows.filter_text:
-            with box.prevent(Input.Changed):
-                box.value = self._rows.filter_text
+        box.value = self._rows.filter_text  # the current filter (no change: nothing to do)
         box.display = True
         # At once, not with focus() (a callback queued behind the keys already typed): text
         # typed or pasted straight after '/' goes into the box, not to the view's bindings.
         self.screen.set_focus(box)
 
-    @on(Input.Changed, "#filter, #overview-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.apply_filter(event.value)
+    def _edited(self, value: str) -> None:
+        """A filter box's text changed (typed, or set to the current filter)."""
+        if self.is_mounted and value != self._rows.filter_text:
+            self.apply_filter(value)
 
     def apply_filter(self, value: str) -> None:
         """Filter both views by name; the sidebar's cursor (so the selection) follows, at once
@@ -189,11 +189,10 @@ class MonitorBody(Horizontal):
         """Turn the filter off (``Esc``); False when there was none."""
         boxes = self._boxes()
         was_on = self._rows.filtering or any(box.value for box in boxes)
-        for box in boxes:
-            with box.prevent(Input.Changed):
-                box.value = ""
         if was_on:
             self.apply_filter("")
+        for box in boxes:
+            box.value = ""  # the filter is off already: nothing more to do
         return was_on
 
     @on(Input.Submitted, "#filter, #overview-filter")

@@ -44,11 +44,14 @@ class TextPanel(Static):
 
     def _may_resize(self, text: Text) -> bool:
         """Whether ``text`` may change this panel's size, so the screen must be laid out again
-        (a whole-screen pass): not when its height is fixed and its width is too or stays."""
+        (a whole-screen pass): not when its height is fixed and its width is too or stays, nor
+        while it is off screen."""
         styles = self.styles
         height, width = styles.height, styles.width
-        if height is None or height.is_auto or not self.size:
+        if height is None or height.is_auto:
             return True
+        if not self.size:
+            return False  # not on screen (it or a parent hidden): showing it lays it out
         if width is None or not width.is_auto:
             return False
         return text.cell_len != cell_len(self.plain) or "\n" in text.plain or "\n" in self.plain
