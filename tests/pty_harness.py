@@ -330,7 +330,9 @@ class PtySession:
             idle = time.monotonic() - last
             if idle >= quiet_s and self.shown_at == self.last_output_at:
                 return True
-            time.sleep(min(quiet_s - idle, max(0.0, deadline - time.monotonic())) + 0.001)
+            # quiet, but the screen is still catching up: look again in a moment
+            wait = quiet_s - idle if idle < quiet_s else 0.002
+            time.sleep(max(0.0, min(wait, deadline - time.monotonic())) + 0.001)
         return False
 
     # -- writing and lifetime ----------------------------------------------------------------
