@@ -174,6 +174,21 @@ async def test_wide_terminals_give_names_the_room() -> None:
         assert long_names[0] not in screen_text(app)
 
 
+async def test_s_says_the_new_order_in_the_header_for_a_moment(monkeypatch: Any) -> None:
+    import bwtui.ui.app as app_module
+
+    monkeypatch.setattr(app_module, "SORT_NOTE_S", 0.2)
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        await pilot.press("s")
+        await pilot.pause()
+        top = screen_text(app).splitlines()[0]
+        assert f"sorted by {app.session.rows.sort_label()}" in top and "12 resources" in top
+        await pilot.pause(0.4)
+        assert "sorted by" not in screen_text(app).splitlines()[0]
+
+
 # ----- the filter -------------------------------------------------------------------------
 async def test_filter_shows_in_the_header_and_backspace_esc_and_an_empty_box_undo_it() -> None:
     app = fake_app(named_script())
