@@ -132,7 +132,10 @@ class ResourceRows:
         self._shown_set: set[Key] = set()
         # Per account, the shown rows' sums (see _add): kept up to date as rows change, worked
         # out again only when the shown rows change; None: to be worked out.
-        self._sums: dict[str, list[float]] | None = None
+        self._sums: dict[str, list[float]] | None = None  # per account, over the shown rows
+        # The same over every row, kept up to date while a filter is on: clearing the filter
+        # (Esc) needs no pass over the fleet.
+        self._all_sums: dict[str, list[float]] | None = None
         self._totals: tuple[list[Totals], Totals] | None = None
         self.sync()
 
@@ -145,6 +148,7 @@ class ResourceRows:
         keys = [r.key for view in self._store.accounts.values() for r in view.resources]
         self._all = keys
         self._position = {key: index for index, key in enumerate(keys)}
+        self._all_sums = None  # rows came or went: summed again when next needed
         gone = self._values.keys() - self._position.keys()
         for key in gone:
             del self._values[key]
@@ -165,7 +169,7 @@ class ResourceRows:
         self._shown_set = shown_set = set(shown)
         self._order = [key for key in self._ranked if key in shown_set] if self._needle else list(
             self._ranked)
-        self._sums = None
+        self._sums = None if self._needle else self._all_sums
         self._totals = None
 
     def touch(self, keys: Iterable[Key]) -> None:
@@ -193,20 +197,23 @@ class ResourceRows:
         dirty, self._dirty = self._dirty, set()
         sort_key = self._sort_key()
         shown = self._shown_set
-        sums = self._sums
+        all_sums = self._all_sums
+        sums = self._sums if self._sums is not all_sums else None  # a filter's own sums
         for key in dirty:
             old = self._values.get(key)
             new = self._compute(key)
             self._values[key] = new
             if not self.order_stale and old is not None and sort_key(old) != sort_key(new):
                 self.order_stale = True
-            if key not in shown:
+            if old == new:
                 continue
-            if sums is not None and old != new:
-                acc = sums.setdefault(key[0], [0.0] * _SLOTS)
-                if old is not None:
-                    _add(acc, old, -1)
-                _add(acc, new, 1)
+            for acc_by_account in (all_sums, sums if key in shown else None):
+                if acc_by_account is not None:
+                    acc = acc_by_account.setdefault(key[0], [0.0] * _SLOTS)
+                    if old is not None:
+                        _add(acc, old, -1)
+                    _add(acc, new, 1)
+            if key in shown:
                 self._totals = None
 
     def _compute(self, key: Key) -> RowValues:
@@ -418,6 +425,8 @@ class ResourceRows:
                     acc = sums[key[0]] = [0.0] * _SLOTS
                 _add(acc, found, 1)
             self._sums = sums
+            if not self._needle:
+                self._all_sums = sums
         accounts = [_totals(name, self._sums[name]) for name in self._store.accounts
                     if name in self._sums and self._sums[name][0] > 0]
         overall = [0.0] * _SLOTS
