@@ -3,7 +3,7 @@
 Textual's ``Input`` reports an edit with a ``Changed`` message, handled after the screen has
 drawn the echo: each key cost two frames (and two layout passes at fleet scale). This box
 calls back from its value's watcher instead, so the echo and the filtered list are drawn
-together.
+together, and sends no ``Changed`` at all.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.message import Message
 from textual.widgets import Input
 
 
@@ -23,3 +24,10 @@ class FilterBox(Input):
 
     def watch_value(self, value: str) -> None:
         self._on_edit(value)
+
+    def post_message(self, message: Message) -> bool:
+        """``Changed`` is not sent: the watcher has filtered already (it bubbled up to the app
+        for nothing, at every key)."""
+        if isinstance(message, Input.Changed):
+            return False
+        return super().post_message(message)
