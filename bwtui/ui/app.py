@@ -62,6 +62,7 @@ from bwtui.ui.choices import ChoicesMixin
 from bwtui.ui.look import LookMixin
 from bwtui.ui.new_accounts import NewAccountsMixin
 from bwtui.ui.overview import OverviewTable
+from bwtui.ui.rest_gc import RestingGcMixin
 from bwtui.ui.sidebar import ResourceTree
 from bwtui.ui.theming import install_themes
 
@@ -77,7 +78,7 @@ def _css_path() -> Path:
     return here.parents[2] / "styles" / "app.tcss"
 
 
-class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
+class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, RestingGcMixin, App[int]):
     """The full-screen monitor."""
 
     CSS_PATH = _css_path()
