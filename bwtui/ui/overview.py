@@ -180,7 +180,7 @@ class OverviewTable(ScrollView, can_focus=True):
         self._order = self.rows.ordered()
         self._index = None
         self._totals_cells = []  # the totals are over the rows shown now
-        if self._cursor is not None and self._position(self._cursor) is None:
+        if self._cursor is not None and not self.rows.is_shown(self._cursor):  # (no index built)
             self._cursor = None
         if self._cursor is None and self._order:
             self._cursor = self._order[0]
