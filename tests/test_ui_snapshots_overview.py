@@ -63,3 +63,16 @@ def test_overview_filtered_with_header_note(snap_compare: Any, size: tuple[int, 
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_overview_filter_bar_while_typing(snap_compare: Any, size: tuple[int, int]) -> None:
+    """'/' over the overview: a one-line bar above the table, which keeps its columns."""
+    app = _app()
+
+    async def before(pilot: Any) -> None:
+        await _overview(pilot, app)
+        await pilot.press("slash", "e", "d")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=before)

@@ -78,8 +78,10 @@ class MonitorBody(Horizontal):
             yield ResourceTree(self._store, self._rows, ascii_only=self._ascii_only, now=self._now,
                                id="tree")
         with Container(id="main"):
-            yield FilterBox(self._edited, placeholder="filter by name  (enter keeps it, esc clears it)",
-                            id="overview-filter", compact=True)
+            with Horizontal(id="filter-bar"):
+                yield TextPanel(Text("filter"), id="filter-bar-label")
+                yield FilterBox(self._edited, placeholder="by name  (enter keeps it, esc clears it)",
+                                id="overview-filter", compact=True)
             yield TextPanel(id="account-problems")  # over the overview: accounts with no rows
             yield ResourceDetail(self._store, rows=self._rows, ascii_only=self._ascii_only, now=self._now,
                                  billing=self._billing_text, id="detail")
@@ -89,7 +91,7 @@ class MonitorBody(Horizontal):
     def on_mount(self) -> None:
         self.query_one("#account-problems").display = False
         for box in self._boxes():
-            box.display = False
+            self._set_open(box, False)
         self.query_one("#filter-label").display = False
         self._tree_stale = False  # the filter changed while the tree was hidden
 
@@ -97,17 +99,23 @@ class MonitorBody(Horizontal):
         """The sidebar's filter box and the overview's filter bar."""
         return self.query_one("#filter", FilterBox), self.query_one("#overview-filter", FilterBox)
 
+    def _is_open(self, box: FilterBox) -> bool:
+        return bool(box.display if box.id == "filter" else self.query_one("#filter-bar").display)
+
+    def _set_open(self, box: FilterBox, shown: bool) -> None:
+        (box if box.id == "filter" else self.query_one("#filter-bar")).display = shown
+
     def show(self, *, overview: bool, picked: Key | None) -> None:
         """The overview (opening on ``picked``, a resource the user chose) or the detail pane."""
         table = self.query_one(OverviewTable)
         box, bar = self._boxes()
         # While the filter box is open (the user is typing), it stays on screen and keeps the
         # focus, whatever switches the view (the overview comes up when a big list arrives).
-        typing = box.display or (bar.display and overview)
-        if bar.display and not overview:
-            bar.display = False  # the detail has the sidebar's box; the filter stays
+        typing = self._is_open(box) or (self._is_open(bar) and overview)
+        if self._is_open(bar) and not overview:
+            self._set_open(bar, False)  # the detail has the sidebar's box; the filter stays
         was_shown = table.display
-        sidebar = not overview or box.display
+        sidebar = not overview or self._is_open(box)
         self.query_one("#sidebar").display = sidebar
         if sidebar and self._tree_stale:
             self._tree_stale = False
@@ -157,7 +165,7 @@ class MonitorBody(Horizontal):
         if not self.query_one("#sidebar").display and self.query_one(OverviewTable).display:
             box = bar
         box.value = self._rows.filter_text  # the current filter (no change: nothing to do)
-        box.display = True
+        self._set_open(box, True)
         # At once, not with focus() (a callback queued behind the keys already typed): text
         # typed or pasted straight after '/' goes into the box, not to the view's bindings.
         self.screen.set_focus(box)
@@ -207,5 +215,5 @@ class MonitorBody(Horizontal):
 
     def _close_filter(self) -> None:
         for box in self._boxes():
-            box.display = False
+            self._set_open(box, False)
         self.post_message(self.FilterClosed())
