@@ -143,19 +143,25 @@ async def main():
         await pilot.pause()
         seen["view"] = app.view_mode
         seen["overview"] = "plotext" in sys.modules
+        seen["screens"] = sorted(m for m in ("bwtui.ui.add_account", "bwtui.ui.first_run")
+                                 if m in sys.modules)
         await pilot.press("enter")  # the highlighted resource's detail: its chart is drawn
         await pilot.pause()
         await pilot.pause()
         seen["detail_view"] = app.view_mode
         seen["drawn"] = app.detail.chart.query_one("#chart").picture is not None
         seen["detail"] = "plotext" in sys.modules
+        await pilot.press("a")  # the add-account form: imported when asked for
+        await pilot.pause()
+        seen["form"] = type(app.screen).__name__
     json.dump(seen, sys.stdout)
 
 asyncio.run(main())
 """
 
 
-def test_the_monitor_imports_plotext_only_when_it_draws_a_chart(tmp_path: Path) -> None:
+def test_the_monitor_imports_plotext_only_when_it_draws_a_chart_and_forms_when_shown(
+        tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BWTUI_", "XDG_"))}
     env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "state"),
                XDG_DATA_HOME=str(tmp_path / "data"), PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
@@ -166,3 +172,5 @@ def test_the_monitor_imports_plotext_only_when_it_draws_a_chart(tmp_path: Path) 
     assert seen["view"] == "overview" and seen["overview"] is False  # 20 rows shown, no chart
     assert seen["detail_view"] == "detail" and seen["drawn"] is True
     assert seen["detail"] is True
+    assert seen["screens"] == []  # neither the add-account form nor the first-run screen
+    assert seen["form"] == "AddAccountScreen"

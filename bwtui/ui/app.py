@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rich
 from rich.segment import Segments
@@ -54,7 +54,6 @@ from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
 from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.visible import VISIBLE_CHECK_S, VisibleReporter
-from bwtui.ui.first_run import DemoFactory, FirstRunScreen
 from bwtui.ui.footer import KeyFooter
 from bwtui.ui.header import HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
@@ -64,6 +63,9 @@ from bwtui.ui.new_accounts import NewAccountsMixin
 from bwtui.ui.overview import OverviewTable
 from bwtui.ui.sidebar import ResourceTree
 from bwtui.ui.theming import install_themes
+
+if TYPE_CHECKING:
+    from bwtui.ui.first_run import DemoFactory
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
 SORT_NOTE_S = 2.0  # how long the header says the new order after `s`
@@ -225,6 +227,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, App[int]):
         if self.history_problem:
             self._announce(history_note(self.history_problem))
         if self.first_run and not self.runtimes:
+            from bwtui.ui.first_run import FirstRunScreen  # only without accounts
+
             self.push_screen(FirstRunScreen(self.config_path, self.demo_factory))
         else:
             self.start_source()
