@@ -11,7 +11,8 @@ Issue 15 part 3, each figure measured in the same run as its peer, cold processe
 * what each command imports of Textual, starlette, uvicorn, plotext, ``httpx._main``, click,
   rich and pygments (none, for ``--help`` and ``status``);
 * the demo's first full frame in a pty against glances (target ≤ 0.5 s or ≤ 1.6× glances),
-  glances installed from PyPI into a throwaway venv under ``--cache`` when missing;
+  the two started in turn (``--starts`` each), glances installed from PyPI into a throwaway
+  venv under ``--cache`` when missing;
 * RSS at 20 resources (the demo with 6 Hivelocity services) after the first frame and a short
   window (target ≤ 55 MB).
 
@@ -77,6 +78,7 @@ class Figures:
     glances_frame_s: float | None = None
     rss_20_mb: float | None = None
     rss_20_end_mb: float | None = None
+    demo_frames_s: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -233,16 +235,19 @@ def measure_commands(runs: int, figures: Figures) -> None:
 
 
 # ----- the demo in a pty ------------------------------------------------------------------------
-def measure_demo(figures: Figures, glances: str | None, window_s: float) -> None:
+def measure_demo(figures: Figures, glances: str | None, window_s: float, starts: int = 5) -> None:
+    """The demo's first full frame and glances', ``starts`` of each, alternated so a change in
+    the machine's load hits both alike; RSS after the first start's frame and its window."""
     import psutil
 
     from bench_fleet import full_frame, rss_mb  # noqa: PLC0415 - shares the pty helpers
     from pty_harness import PtySession, PtyTimeout
 
-    frames = []
+    frames: list[float] = []
+    peer: list[float] | None = [] if glances is not None else None
     # 6 Hivelocity services, 6 Altostrat, 4 Hetzner, 4 Vultr: 20 resources
     argv = [sys.executable, "-m", "bwtui", "--demo", "--demo-size", "6"]
-    for _ in range(3):
+    for _ in range(starts):
         with PtySession(argv, cols=120, rows=40, cwd=REPO, env={"PYTHONPATH": str(REPO)}) as s:
             at = s.wait_until(lambda: full_frame(s.screen.display, 20), 60.0,
                               what="first full frame")
@@ -253,20 +258,20 @@ def measure_demo(figures: Figures, glances: str | None, window_s: float) -> None
                 time.sleep(window_s)
                 figures.rss_20_end_mb = rss_mb(proc)
             s.send_keys("q")
-    figures.demo_frame_s = median(frames)
-    if glances is None:
-        return
-    frames = []
-    for _ in range(3):
-        with PtySession([glances], cols=120, rows=40, cwd=REPO) as s:
+        if peer is None:
+            continue
+        with PtySession([str(glances)], cols=120, rows=40, cwd=REPO) as s:
             try:
                 at = s.wait_until(lambda: _glances_ready(s.screen.display), 60.0, what="glances")
             except PtyTimeout as error:
                 figures.notes.append(f"glances drew no full frame: {str(error)[:120]}")
-                return
-            frames.append(at - s.started_at)
+                peer = None
+                continue
+            peer.append(at - s.started_at)
             s.send_keys("q")
-    figures.glances_frame_s = median(frames)
+    figures.demo_frames_s = frames
+    figures.demo_frame_s = median(frames)
+    figures.glances_frame_s = median(peer) if peer else None
 
 
 def _glances_ready(display: Sequence[str]) -> bool:
@@ -292,6 +297,15 @@ def glances_command(cache: Path) -> str | None:
     return str(binary)
 
 
+def compiled_bytecode() -> None:
+    """Compile bwtui's modules to bytecode first, as installing a wheel does: this machine sets
+    PYTHONDONTWRITEBYTECODE, so a module changed since its last compile was compiled again at
+    every start of every measured process (0.5 s more for the demo after a merge)."""
+    import compileall
+
+    compileall.compile_dir(str(REPO / "bwtui"), quiet=1)
+
+
 # ----- report ------------------------------------------------------------------------------------
 def ok(good: bool) -> str:
     return " ✓" if good else " ✗"
@@ -304,7 +318,7 @@ def report(f: Figures, runs: int) -> str:
     lines = [
         f"Measured by `bench/bench_startup.py` on a {os.cpu_count()}-core machine (load average "
         f"{one:.1f} / {five:.1f}), cold processes, median of {runs} interleaved runs; the demo "
-        "in a 120×40 pty, median of 3 starts.",
+        f"in a 120×40 pty, median of {len(f.demo_frames_s)} starts alternated with glances'.",
         "",
         "| Figure | Target | bwtui | peer |",
         "|---|---|---|---|",
@@ -337,15 +351,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--window", type=float, default=10.0, help="seconds before the 2nd RSS")
+    parser.add_argument("--starts", type=int, default=5, help="demo (and glances) starts")
     parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--no-glances", action="store_true")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bwtui-bench")
     args = parser.parse_args(argv)
+    compiled_bytecode()
     figures = Figures()
     measure_commands(args.runs, figures)
     if not args.no_demo:
         glances = None if args.no_glances else glances_command(args.cache)
-        measure_demo(figures, glances, args.window)
+        measure_demo(figures, glances, args.window, args.starts)
     print()
     print(report(figures, args.runs))
     return 0

@@ -586,6 +586,8 @@ class Poller:
         except Exception:
             log.exception("history seed failed for a resource of %s", slot.resource.account)
             return
+        if not samples and reading is None:
+            return  # nothing stored (a new resource, a fresh history): 5,000 of them at start-up
         slot.history = slot.history.extended(samples)
         if reading is not None:
             slot.tracker.baseline = reading

@@ -2,8 +2,9 @@
 
 ``bwtui --help`` imports no command module; ``status`` and ``check`` never load Textual,
 starlette, uvicorn, plotext or httpx's own command-line client (which drags in click, rich and
-pygments); clients share one TLS context and a plain-HTTP one loads no CA bundle. Timings are
-the bench's job (``bench/bench_startup.py``), not the tests'.
+pygments); the monitor loads plotext only when it draws a chart (not for the overview); clients
+share one TLS context and a plain-HTTP one loads no CA bundle. Timings are the bench's job
+(``bench/bench_startup.py``), not the tests'.
 """
 
 from __future__ import annotations
@@ -128,3 +129,48 @@ def test_https_clients_share_one_tls_context_and_http_ones_load_no_certificates(
     bare = plain._transport._pool._ssl_context  # type: ignore[attr-defined]
     assert bare is not context and bare.cert_store_stats()["x509_ca"] == 0
 
+
+
+MONITOR_PROBE = """
+import asyncio, json, sys
+from ui_support import fake_app, named_script, settle
+
+async def main():
+    app = fake_app(named_script(services=16, instances=4))  # 20 resources: the overview first
+    seen = {}
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot, app)
+        await pilot.pause()
+        seen["view"] = app.view_mode
+        seen["overview"] = "plotext" in sys.modules
+        seen["screens"] = sorted(m for m in ("bwtui.ui.add_account", "bwtui.ui.first_run")
+                                 if m in sys.modules)
+        await pilot.press("enter")  # the highlighted resource's detail: its chart is drawn
+        await pilot.pause()
+        await pilot.pause()
+        seen["detail_view"] = app.view_mode
+        seen["drawn"] = app.detail.chart.query_one("#chart").picture is not None
+        seen["detail"] = "plotext" in sys.modules
+        await pilot.press("a")  # the add-account form: imported when asked for
+        await pilot.pause()
+        seen["form"] = type(app.screen).__name__
+    json.dump(seen, sys.stdout)
+
+asyncio.run(main())
+"""
+
+
+def test_the_monitor_imports_plotext_only_when_it_draws_a_chart_and_forms_when_shown(
+        tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BWTUI_", "XDG_"))}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_DATA_HOME=str(tmp_path / "data"), PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
+    result = subprocess.run([sys.executable, "-c", MONITOR_PROBE], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["view"] == "overview" and seen["overview"] is False  # 20 rows shown, no chart
+    assert seen["detail_view"] == "detail" and seen["drawn"] is True
+    assert seen["detail"] is True
+    assert seen["screens"] == []  # neither the add-account form nor the first-run screen
+    assert seen["form"] == "AddAccountScreen"

@@ -63,6 +63,18 @@ class ProviderEntry:
     builtin: bool
 
 
+def _described(dist: Any, seen: dict[int, tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+    """A distribution's name and version, its metadata parsed once (``dist.metadata`` parses
+    the whole METADATA file, long description included, on every access: twice per entry point
+    was a quarter of the demo's start-up outside the UI)."""
+    if dist is None:
+        return None, None
+    if id(dist) not in seen:
+        meta = dist.metadata
+        seen[id(dist)] = (meta["Name"], meta["Version"])
+    return seen[id(dist)]
+
+
 def _cut(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= ERROR_MAX_CHARS else text[: ERROR_MAX_CHARS - 1] + "…"
@@ -94,10 +106,9 @@ class Registry:
             found = list(metadata.entry_points(group=GROUP))
         except Exception:  # noqa: BLE001 - broken metadata of some unrelated package
             found = []
+        described: dict[int, tuple[str | None, str | None]] = {}
         for point in found:
-            dist = getattr(point, "dist", None)
-            dist_name = dist.metadata["Name"] if dist is not None else None
-            version = dist.version if dist is not None else None
+            dist_name, version = _described(getattr(point, "dist", None), described)
             if point.name in entries:
                 continue  # the first installed wins; a duplicate never replaces it silently
             entries[point.name] = ProviderEntry(

@@ -258,6 +258,10 @@ class MonitorStore:
                     out.append(resource)
         return out
 
+    def lists_pending(self) -> bool:
+        """Whether some account has neither listed its resources nor failed yet (at start-up)."""
+        return any(not view.listed and view.error is None for view in self.accounts.values())
+
     def resource_count(self) -> int:
         return sum(len(view.resources) for view in self.accounts.values())
 

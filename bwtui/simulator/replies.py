@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -70,18 +69,11 @@ def stringify_numbers(value: Any) -> Any:
 
 
 def _encode(body: Any) -> bytes:
-    has_nan = _contains_nan(body)
-    return json.dumps(body, separators=(",", ":"), allow_nan=has_nan).encode()
+    """Compact JSON; a non-finite float is written as ``NaN``/``Infinity`` as providers do.
 
-
-def _contains_nan(value: Any) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, list):
-        return any(_contains_nan(v) for v in value)
-    if isinstance(value, dict):
-        return any(_contains_nan(v) for v in value.values())
-    return False
+    (It walked the whole body first to pass ``allow_nan`` only when one was there: the same
+    bytes either way, and a fifth of the simulator's time on a 5,000-service listing.)"""
+    return json.dumps(body, separators=(",", ":"), allow_nan=True).encode()
 
 
 def _padded(body: Any, pad: str) -> Any:

@@ -23,12 +23,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from bwtui import config_edit, secrets
 from bwtui.config import AccountConfig, Config, ConfigError, account_name_problem, base_url_problem, env_key
 from bwtui.text import safe_text
 from bwtui.token_check import Checker, CheckResult, TokenInputError, check_token, clean_token
+from bwtui.ui.footer import KeyFooter
 
 DEFAULT_BASE_URLS: Mapping[str, str] = {
     "hivelocity": "https://core.hivelocity.net/api/v2",
@@ -186,7 +187,7 @@ class AddAccountScreen(ModalScreen[AccountConfig | None]):
                 yield Button("Save without storing the token", variant="warning", id="add-save-no-token",
                              compact=True)
                 yield Button("Cancel", id="add-cancel", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#add-save-no-token").display = False

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rich
 from rich.segment import Segments
@@ -54,7 +54,6 @@ from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
 from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.visible import VISIBLE_CHECK_S, VisibleReporter
-from bwtui.ui.first_run import DemoFactory, FirstRunScreen
 from bwtui.ui.footer import KeyFooter
 from bwtui.ui.header import HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
@@ -66,8 +65,13 @@ from bwtui.ui.rest_gc import RestingGcMixin
 from bwtui.ui.sidebar import ResourceTree
 from bwtui.ui.theming import install_themes
 
+if TYPE_CHECKING:
+    from bwtui.ui.first_run import DemoFactory
+
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
 SORT_NOTE_S = 2.0  # how long the header says the new order after `s`
+# The longest the first resource's detail waits for the other accounts' lists at start-up.
+AUTO_SELECT_WAIT_S = 1.0
 
 def _css_path() -> Path:
     """styles/app.tcss in the repository (editable install), else the package copy."""
@@ -162,6 +166,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, RestingGcMixin, App[in
         self.view_mode = "detail"
         self._mode_chosen = False
         self._auto_selected: Key | None = None
+        self._auto_select_timer: Timer | None = None
         self._flush_timer: Timer | None = None
         # Events update the session at once; widgets catch up in one flush per burst.
         self._dirty_keys: set[Key] = set()
@@ -226,6 +231,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, RestingGcMixin, App[in
         if self.history_problem:
             self._announce(history_note(self.history_problem))
         if self.first_run and not self.runtimes:
+            from bwtui.ui.first_run import FirstRunScreen  # only without accounts
+
             self.push_screen(FirstRunScreen(self.config_path, self.demo_factory))
         else:
             self.start_source()
@@ -318,6 +325,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, RestingGcMixin, App[in
             self.tree.update_account(account)  # (one the config did not name: a new line)
             if self.selected_account in (account, None):  # its summary, or every failing one's
                 self.detail.refresh_data()
+        if changes.accounts and changes.listed is None and self._auto_select_timer is not None:
+            self._auto_select()  # a failed account was the one the first selection waited for
         if changes.accounts or changes.listed is not None:
             self.query_one(MonitorBody).refresh_problems()
         if changes.paused is not None:
@@ -342,15 +351,33 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, RestingGcMixin, App[in
         self.overview.sync()
         if not self._mode_chosen and self.store.resource_count() > self.overview_threshold:
             self._set_mode("overview", chosen=False)
-        # Until the user moves, the selection is the first resource in tree (config) order,
-        # whichever account happened to answer first.
+        self._auto_select()
+
+    def _auto_select(self, *, waited: bool = False) -> None:
+        """Until the user moves, the selection is the first resource in tree (config) order,
+        whichever account happened to answer first.
+
+        At start-up the first selection waits (at most ``AUTO_SELECT_WAIT_S``) until every
+        account has listed or failed: the lists decide between the detail and the overview, and
+        a detail drawn for the first account's first resource was replaced by the overview a
+        moment later once the others arrived (about a tenth of the start-up work, for nothing).
+        """
         nothing_chosen = self.selected is None and self.selected_account is None
-        if nothing_chosen or (self._auto_selected is not None and self.selected == self._auto_selected):
-            first = self.tree.first_resource()
-            if first is not None and first != self.selected:
-                self.tree.select_data(("resource", first))
-                self.select_resource(first)
-                self._auto_selected = first
+        if not (nothing_chosen or (self._auto_selected is not None and self.selected == self._auto_selected)):
+            return
+        if nothing_chosen and not waited and self.store.lists_pending():
+            if self._auto_select_timer is None:
+                self._auto_select_timer = self.set_timer(AUTO_SELECT_WAIT_S,
+                                                         partial(self._auto_select, waited=True))
+            return
+        if self._auto_select_timer is not None:
+            self._auto_select_timer.stop()
+            self._auto_select_timer = None
+        first = self.tree.first_resource()
+        if first is not None and first != self.selected:
+            self.tree.select_data(("resource", first))
+            self.select_resource(first)
+            self._auto_selected = first
 
     def _announce(self, announcement: Announcement) -> None:
         """Tell the user (a toast; never markup), and ring the bell when it asks for one."""

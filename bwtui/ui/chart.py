@@ -6,6 +6,12 @@ follows the theme (``textual-dark``, ``ansi-dark``, ``ansi-light``...) and NO_CO
 of the screen. plotext draws only when the spec, the size or the theme changes; a repaint for
 any other reason reuses the drawn text. A click on the plot posts :class:`RateChart.Clicked`
 with the time under the mouse.
+
+plotext (about 4 MB and 30 ms to import) is imported when the first chart is drawn, not when the
+monitor starts: a screen that shows no chart (the overview, a fleet) never loads it. The widget
+is therefore a plain ``Widget`` holding a textual-plotext ``Plot`` figure, not textual-plotext's
+``PlotextPlot`` widget, whose only other work (registering an "auto" plotext theme) the drawing
+replaces with its own colours.
 """
 
 from __future__ import annotations
@@ -16,19 +22,19 @@ from rich.style import Style
 from rich.text import Span, Text
 from textual import events
 from textual.message import Message
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
 from bwtui.charts.spec import ChartSpec
 from bwtui.ui.chart_plot import ROLES, ChartPicture, draw_chart, role_style
 
 
-class RateChart(PlotextPlot):
+class RateChart(Widget):
     """In/out rates over a window, with levels, a compare overlay and a time cursor."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {role_style(role) for role in ROLES}
 
     DEFAULT_CSS = """
-    RateChart { height: 1fr; min-height: 5; }
+    RateChart { width: 1fr; height: 1fr; min-height: 5; }
     RateChart > .chart--in { color: $text-primary; }
     RateChart > .chart--out { color: $text-accent; text-style: bold; }
     RateChart > .chart--in-cmp { color: $text-primary; text-style: dim; }
@@ -54,6 +60,16 @@ class RateChart(PlotextPlot):
         self._spec: ChartSpec | None = None
         self._picture: ChartPicture | None = None
         self._rendered: tuple[tuple[object, ...], Text] | None = None
+        self._plot: Any = None
+
+    @property
+    def plt(self) -> Any:
+        """The plotext figure the chart is drawn on (textual-plotext's ``Plot``), made on first use."""
+        if self._plot is None:
+            from textual_plotext.plot import Plot  # imports plotext: only once a chart is drawn
+
+            self._plot = Plot()
+        return self._plot
 
     @property
     def picture(self) -> ChartPicture | None:

@@ -12,10 +12,11 @@ from textual.binding import Binding
 from textual.containers import Center, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from bwtui.demo import DemoEnv
 from bwtui.text import safe_text
+from bwtui.ui.footer import KeyFooter
 
 DemoFactory = Callable[[], DemoEnv]
 
@@ -90,7 +91,7 @@ class FirstRunScreen(Screen[None]):
             with Center():
                 yield Static(first_run_text(self.config_path), id="first-run-text")
             yield Static("", id="first-run-status")
-        yield Footer()
+        yield KeyFooter()
 
     def set_status(self, message: str, *, error: bool = False) -> None:
         self.query_one("#first-run-status", Static).update(

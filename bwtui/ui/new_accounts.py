@@ -2,14 +2,16 @@
 an account added with ``a`` (the add-account form), polled as soon as it is saved.
 
 A mixin for :class:`bwtui.ui.app.BwtuiApp` (which owns the runtimes, the session and the data
-source: ``_use_runtimes`` hands it the new list).
+source: ``_use_runtimes`` hands it the new list). The form and the first-run screen are imported
+when first shown, not at start-up: a monitor with accounts never needs them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
@@ -17,8 +19,15 @@ from bwtui.config import AccountConfig
 from bwtui.demo import DemoEnv
 from bwtui.paths import default_config_file
 from bwtui.runtime import AccountRuntime, build_runtime
-from bwtui.ui.add_account import AddAccountScreen
-from bwtui.ui.first_run import FirstRunScreen
+
+if TYPE_CHECKING:
+    from bwtui.ui.first_run import FirstRunScreen
+
+
+def _on_first_run_screen(app: App[int]) -> bool:
+    """Whether the first-run screen is showing (it can only be once its module is loaded)."""
+    module = sys.modules.get("bwtui.ui.first_run")
+    return module is not None and isinstance(app.screen, module.FirstRunScreen)
 
 
 class NewAccountsMixin(App[int]):
@@ -31,8 +40,8 @@ class NewAccountsMixin(App[int]):
 
     def action_start_demo(self) -> None:
         """Start the demo (the first-run screen's ``d``, or the command palette)."""
-        if isinstance(self.screen, FirstRunScreen):
-            self.screen.action_start_demo()
+        if _on_first_run_screen(self):
+            self.screen.action_start_demo()  # type: ignore[attr-defined]
 
     def on_first_run_screen_demo_ready(self, message: FirstRunScreen.DemoReady) -> None:
         self.demo_env = message.env
@@ -47,6 +56,8 @@ class NewAccountsMixin(App[int]):
             self.notify("The demo's accounts are simulated; quit and run `bwtui` to add yours.",
                         markup=False)
             return
+        from bwtui.ui.add_account import AddAccountScreen
+
         if isinstance(self.screen, AddAccountScreen):
             return
         path = self.config_path if self.config_path is not None else default_config_file()
@@ -70,6 +81,6 @@ class NewAccountsMixin(App[int]):
         self.runtimes = runtimes
         app: Any = self
         app._register_runtimes()
-        if isinstance(self.screen, FirstRunScreen):
+        if _on_first_run_screen(self):
             self.pop_screen()
         app._renew_source()

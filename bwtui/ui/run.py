@@ -6,6 +6,7 @@ import gc
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bwtui.clock import Clock
 from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL
@@ -15,7 +16,9 @@ from bwtui.runtime import AccountRuntime
 from bwtui.session.source import MonitorSource
 from bwtui.terminal import ColorDepth
 from bwtui.ui.app import BwtuiApp
-from bwtui.ui.first_run import DemoFactory
+
+if TYPE_CHECKING:
+    from bwtui.ui.first_run import DemoFactory
 
 
 def run_app(
@@ -51,6 +54,7 @@ def run_app(
     from bwtui.ui.signals import run_with_exit_signals
 
     gc.freeze()  # what exists now lives as long as the app: collections need never walk it
+    gc.enable()  # (the monitor command turns collection off while it starts up)
 
     try:
         result = run_with_exit_signals(app)  # SIGTERM/SIGHUP: a clean exit, 143/129
