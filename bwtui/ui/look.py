@@ -1,5 +1,6 @@
 """How the monitor draws on and reads this terminal: its line filters, its size guard, the
-theme key, and the driver that hands a lone Esc over after ``ESCDELAY``.
+theme key, its screen (focus changes repaint only what they concern) and the driver that hands
+a lone Esc over after ``ESCDELAY``.
 
 A mixin for :class:`bwtui.ui.app.BwtuiApp` (which sets ``ascii_only``, ``no_color`` and
 ``color_depth``): the themes and filters are :mod:`bwtui.ui.theming`'s, the size guard
@@ -9,15 +10,18 @@ A mixin for :class:`bwtui.ui.app.BwtuiApp` (which sets ``ascii_only``, ``no_colo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from textual import events
 from textual.app import App
 from textual.driver import Driver
 from textual.filter import LineFilter
+from textual.screen import Screen
 
 from bwtui.terminal import ColorDepth
 from bwtui.themes import next_theme
 from bwtui.ui.driver import driver_for
+from bwtui.ui.monitor_screen import MonitorScreen
 from bwtui.ui.theming import line_filters
 from bwtui.ui.too_small import guard_size
 
@@ -28,6 +32,10 @@ class LookMixin(App[int]):
 
     ascii_only: bool
     color_depth: ColorDepth
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The monitor's screen: a focus change repaints what it concerns (:mod:`.monitor_screen`)."""
+        return MonitorScreen(id="_default")
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this platform, with Esc handed over on time (:mod:`.driver`)."""

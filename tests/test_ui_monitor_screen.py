@@ -1,0 +1,33 @@
+"""A focus change repaints what it concerns, not every widget on screen (Textual's screen did:
+'/' and Esc each drew the whole screen twice in one frame at fleet scale)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bwtui.ui.monitor_screen import MonitorScreen
+from ui_support import fake_app, settle
+
+
+async def test_a_focus_change_leaves_unconcerned_widgets_undrawn(monkeypatch: Any) -> None:
+    app = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app.screen, MonitorScreen)
+        title = app.query_one("#hdr-title")
+        drawn: list[object] = []
+        original = type(title).render_lines
+
+        def counting(self: Any, crop: Any) -> Any:
+            if self is title:
+                drawn.append(crop)
+            return original(self, crop)
+
+        monkeypatch.setattr(type(title), "render_lines", counting)
+        for _ in range(3):
+            app.screen.set_focus(None)
+            await pilot.pause()
+            app.screen.set_focus(app.tree)
+            await pilot.pause()
+        assert app.focused is app.tree
+        assert drawn == []  # the title bar is not concerned by the focus
