@@ -343,25 +343,37 @@ class OverviewTable(ScrollView, can_focus=True):
         every cell's own style."""
         width = self.size.width
         ellipsis = "~" if self.ascii_only else "…"
-        segments: list[Segment] = []
+        # Runs of one style become one segment (a gap and a plain cell, say): fewer segments
+        # for Textual to cut, filter and write out on every line drawn.
+        texts: list[str] = []
+        styles: list[Style] = []
+
+        def add(text: str, style: Style) -> None:
+            if styles and styles[-1] is style:
+                texts[-1] += text
+            else:
+                texts.append(text)
+                styles.append(style)
+
         x = 0
         for (text, style), (key, start, span) in zip(cells, layout.spans):
             length = cell_len(text)
             if spill and length > span and BY_KEY[key].right and start - GAP >= x:
                 start, span = start - GAP, span + GAP
             if start > x:
-                segments.append(Segment(" " * (start - x), base))
+                add(" " * (start - x), base)
             if length > span:
                 text = set_cell_size(text, max(0, span - 1)) + ellipsis if span > 1 else text[:span]
             elif length < span:
                 pad = " " * (span - length)
                 text = pad + text if BY_KEY[key].right else text + pad
             cell_style = base + self._style(style) if style else base
-            segments.append(Segment(text, cell_style + over if over is not None else cell_style))
+            add(text, cell_style + over if over is not None else cell_style)
             x = start + span
         if width > x:
-            segments.append(Segment(" " * (width - x), base))
-        elif x > width:  # narrower than its layout for a moment (a resize under way)
+            add(" " * (width - x), base)
+        segments = [Segment(text, style) for text, style in zip(texts, styles)]
+        if x > width:  # narrower than its layout for a moment (a resize under way)
             return Strip(segments, x).crop(0, width)
         return Strip(segments, width)
 
