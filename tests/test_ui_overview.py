@@ -150,6 +150,10 @@ async def test_the_overview_filter_bar_keeps_the_table_whole_and_its_totals_curr
         await pilot.pause()
         assert len(overview_names(app)) == 12 and "filter:" not in screen_text(app)
         assert app.focused is app.overview and app.overview.size.width == width
+        await pilot.press("slash", "z", "z", "z", "escape", "o")  # nothing matched meanwhile
+        await pilot.pause()
+        assert app.view_mode == "detail" and app.selected is not None  # the detail shows one
+        assert "No resource selected" not in screen_text(app)
 
 
 async def test_an_old_figure_shows_its_age_and_a_fresh_one_does_not() -> None:

@@ -119,7 +119,7 @@ class MonitorBody(Horizontal):
         self.query_one("#sidebar").display = sidebar
         if sidebar and self._tree_stale:
             self._tree_stale = False
-            self.query_one(ResourceTree).rebuild(announce=True)
+            self.query_one(ResourceTree).rebuild(announce=True, restate=True)
         self.query_one(ResourceDetail).display = not overview
         table.display = overview
         self.refresh_problems()

@@ -133,10 +133,12 @@ class ResourceTree(ScrollView, can_focus=True):
         return [data[1] for data in self._lines[top:top + self.scrollable_content_region.height]
                 if data[0] == "resource"]
 
-    def rebuild(self, *, announce: bool = False) -> None:
+    def rebuild(self, *, announce: bool = False, restate: bool = False) -> None:
         """Take the lines from the model again (accounts listed, filter changed). The cursor
         stays on what it was on when that is still shown; otherwise it goes to the first
-        resource (and, with ``announce``, says so: the detail follows)."""
+        resource (and, with ``announce``, says so: the detail follows). With ``restate`` the
+        cursor's line is announced even where it stays (the tree was hidden while the filter
+        changed, and the selection may have been dropped meanwhile)."""
         lines: list[NodeData] = []
         last: set[NodeData] = set()
         for account, keys in self.rows.groups():
@@ -157,6 +159,8 @@ class ResourceTree(ScrollView, can_focus=True):
         if wanted is not None and wanted in self._index:
             if wanted != self._cursor:
                 self._set_cursor(self._index[wanted], announce=announce)
+            elif restate:
+                self.post_message(self.Highlighted(wanted).set_sender(self))
             return
         first = self.first_resource()
         if first is not None and ("resource", first) in self._index:
