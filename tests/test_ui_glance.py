@@ -133,3 +133,13 @@ async def test_a_plugin_that_failed_to_load_and_skipped_devices_show_on_the_acco
         app.detail.show(None, "hv-prod")
         await pilot.pause()
         assert "99001 spare-box (no servicePlan)" in screen_text(app)
+
+
+async def test_a_filter_note_never_pushes_the_alert_counts_off_the_header() -> None:
+    app = fake_app(standard_script(services=9))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", "w", "e", "b", "enter")
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert "filter: web" in header and "5 critical · 1 warning" in header

@@ -416,14 +416,13 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, RestingGcMixin, App[in
                         bytes_mode=self.bytes_mode,
                         history_mark=store_mark(self.history, self.history_problem,
                                                 ascii_only=self.ascii_only),
-                        note=self._header_note())
+                        note=self.session.rows.filter_note(), aside=self._sort_note())
 
-    def _header_note(self) -> str:
-        """The filter's note, and for a moment after ``s`` the order: ``sorted by out, highest first``."""
-        notes = [self.session.rows.filter_note()]
+    def _sort_note(self) -> str:
+        """For a moment after ``s``, the new order: ``sorted by out rate, highest first``."""
         if monotonic() < self._sort_note_until:
-            notes.append(f"sorted by {self.session.rows.sort_label()}")
-        return " · ".join(note for note in notes if note)
+            return f"sorted by {self.session.rows.sort_label()}"
+        return ""
 
     # ----- selection -----------------------------------------------------------------------
     def select_resource(self, key: Key) -> None:

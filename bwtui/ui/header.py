@@ -100,20 +100,26 @@ class HeaderBar(Horizontal):
 
     def show(self, store: MonitorStore, *, source: str | None, demo: bool, period: Period,
              bytes_mode: bool, history_mark: tuple[str, str] | None = None,
-             note: str = "") -> None:
+             note: str = "", aside: str = "") -> None:
         """Redraw from the store; ``source`` is the running source's label (None: idle);
         ``history_mark`` is the lasting ``(text, status)`` mark of history not being kept;
-        ``note`` says a filter is on (``filter: prim · 1 of 18``)."""
+        ``note`` says a filter is on (``filter: prim · 1 of 18``: it replaces the resource
+        count), ``aside`` anything else for a moment (``sorted by out rate, highest first``)."""
         text = Text()
-        if note:
-            text.append(note, style="bold reverse")
-            text.append(" · ")
         counts = header_counts(store)
         accounts = len(store.accounts)
-        roomy = self.size.width == 0 or self.size.width >= NARROW_HEADER  # (0: before the first layout)
-        if roomy:
-            text.append(f"{accounts} account{'s' if accounts != 1 else ''} · ")
-        text.append(f"{store.resource_count()} resources")
+        # (0: before the first layout); a filter's note takes its room from the account count
+        # and "all fresh", never from the alert counts
+        lead = " · ".join(part for part in (note, aside) if part)
+        roomy = self.size.width == 0 or self.size.width >= NARROW_HEADER + (len(lead) + 3 if lead else 0)
+        if lead:
+            text.append(lead, style="bold reverse")
+        if not note:  # the filter's note says how many of how many: no resource count to repeat it
+            if lead:
+                text.append(" · ")
+            if roomy:
+                text.append(f"{accounts} account{'s' if accounts != 1 else ''} · ")
+            text.append(f"{store.resource_count()} resources")
         for level, count in alert_counts(store).items():  # over a threshold: what to act on first
             text.append(" · ")
             text.append(f"{count} {level}", style=ALERT_STYLES[level])
