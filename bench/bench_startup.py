@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
+SETTLE_S = 0.5  # after each pty start: the last one's exit never overlaps the next one's start
 WATCHED = ("textual", "starlette", "uvicorn", "plotext", "httpx._main", "click", "rich", "pygments")
 TOKENS = {"hv": "demo-hv-key", "vpn": "alto_sk_demo", "hz": "demo-hz-token", "vultr": "demo-vultr-key"}
 
@@ -258,6 +259,7 @@ def measure_demo(figures: Figures, glances: str | None, window_s: float, starts:
                 time.sleep(window_s)
                 figures.rss_20_end_mb = rss_mb(proc)
             s.send_keys("q")
+        time.sleep(SETTLE_S)
         if peer is None:
             continue
         with PtySession([str(glances)], cols=120, rows=40, cwd=REPO) as s:
@@ -269,6 +271,7 @@ def measure_demo(figures: Figures, glances: str | None, window_s: float, starts:
                 continue
             peer.append(at - s.started_at)
             s.send_keys("q")
+        time.sleep(SETTLE_S)
     figures.demo_frames_s = frames
     figures.demo_frame_s = median(frames)
     figures.glances_frame_s = median(peer) if peer else None

@@ -79,3 +79,25 @@ async def test_first_run_draws_in_mono() -> None:
     async with app.run_test() as pilot:
         await pilot.pause()
         assert isinstance(app.screen, FirstRunScreen) and app.theme == MONO
+
+
+@pytest.mark.parametrize(("theme", "palette"), [("default", "DARK_NAMED"), ("light", "LIGHT_NAMED")])
+async def test_ansi_colours_map_through_bwtuis_terminal_palettes_with_one_restyle(
+        theme: str, palette: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ANSI colours in drawn text map through bwtui's own palette for the theme's brightness,
+    and choosing the theme and the palettes at start restyles the app once (not once each)."""
+    from textual.app import App
+    from textual.filter import ANSIToTruecolor
+
+    from bwtui.ui import theming
+
+    refreshes: list[int] = []
+    refresh = App.refresh_css
+    monkeypatch.setattr(App, "refresh_css", lambda self, *a, **k: (refreshes.append(1), refresh(self, *a, **k))[1])
+    app = fake_app(standard_script(), theme=theme)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert refreshes == [1]
+        assert app.ansi_theme is getattr(theming, palette)
+        truecolor = [f for f in app._filters if isinstance(f, ANSIToTruecolor)]
+        assert truecolor and all(f._terminal_theme is getattr(theming, palette) for f in truecolor)

@@ -114,8 +114,8 @@ def build_hivelocity(seed: int, count: int, start: float, hostile: bool) -> list
         service_id = 152000 + i * 50 + rng.randrange(50)
         device_id = 24000 + i * 20 + rng.randrange(20)
         profile = Profile.make(key_of(seed, f"hv:{service_id}"), low_bps=2e6, high_bps=15e6,
-                               in_ratio=(0.08, 0.5))
-        profile = replace(profile, peak_hour_utc=_peak(FACILITIES[facility][1], rng))
+                               in_ratio=(0.08, 0.5),
+                               peak_hour_utc=_peak(FACILITIES[facility][1], rng))
         if i == hot:
             # ~8 TB/month steady plus ~3 TB in the first 36 h of each month: about 11 TB per
             # month, so it projects past 10 TB all month and crosses 90 % in the last third.
@@ -161,8 +161,7 @@ def build_altostrat(seed: int, count: int, start: float, hostile: bool,
         label = name.lower().replace(" ", "-").replace("site-to-site", "s2s")
         instance_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         profile = Profile.make(key_of(seed, f"alto:{instance_id}"), low_bps=2e6, high_bps=120e6,
-                               in_ratio=(0.6, 1.4))
-        profile = replace(profile, peak_hour_utc=_peak(offset_h, rng))
+                               in_ratio=(0.6, 1.4), peak_hour_utc=_peak(offset_h, rng))
         period_offset = 0.0
         if i == 0 and reset_at is not None:
             boundary = math.ceil(reset_at / RESET_GRID_S) * RESET_GRID_S

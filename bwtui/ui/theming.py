@@ -28,8 +28,11 @@ def install_themes(app: App[object], requested: str | None, colors: ColorDepth, 
     offered = themes.offered(colors, no_color)
     for name in offered:
         app.register_theme(THEME_DEFS[name])
-    app.ansi_theme_dark = DARK_NAMED
-    app.ansi_theme_light = LIGHT_NAMED
+    # Set quietly: the theme set next always differs from Textual's default, and its watcher
+    # refreshes the ANSI colour filter from these and restyles once (each of these watchers
+    # restyled too: a whole stylesheet parse more at start-up, for the same result).
+    app.set_reactive(App.ansi_theme_dark, DARK_NAMED)
+    app.set_reactive(App.ansi_theme_light, LIGHT_NAMED)
     chosen = themes.resolve(requested, colors, no_color)
     app.theme = chosen
     app.set_class(chosen == themes.MONO, "-mono")
