@@ -41,6 +41,7 @@ from bwtui.session.columns import (
 )
 from bwtui.session.rows import ResourceRows, Totals
 from bwtui.session.store import Key, MonitorStore
+from bwtui.ui.line_view import repaint_lines
 
 SORT_DEBOUNCE_S = 0.5  # a re-sort waits this long for a burst of updates to end
 SORT_INTERVAL_S = 5.0  # automatic re-sorts at most this often
@@ -186,16 +187,7 @@ class OverviewTable(ScrollView, can_focus=True):
             self._cursor = self._order[0]
             self._announce()
         self._update_virtual_size()
-        self.repaint_rows()
-
-    def repaint_rows(self) -> None:
-        """Repaint the lines, not the scrollbar: it redraws itself when the row count or the
-        scroll position moves it (a whole-widget refresh drew its 38 lines again too)."""
-        region = self.scrollable_content_region
-        if region:
-            self.refresh(Region(0, 0, region.width, region.height))
-        else:
-            self.refresh()
+        repaint_lines(self)
 
     # Old names the app and tests use: all mean "take the rows from the model again".
     def sync(self) -> None:
@@ -257,7 +249,7 @@ class OverviewTable(ScrollView, can_focus=True):
     def relabel_all(self) -> None:
         """Units or pause changed: every visible cell may read differently."""
         self._clear_cache()
-        self.repaint_rows()
+        repaint_lines(self)
 
     def _age_tick(self) -> None:
         if self.display and self._order:
@@ -499,7 +491,7 @@ class OverviewTable(ScrollView, can_focus=True):
             elif screen_line is not None and 0 <= screen_line < self._body_height():
                 top = max(0, min(index - screen_line, len(self._order) - self._body_height()))
                 self.scroll_to(y=top, animate=False, immediate=True)
-        self.repaint_rows()
+        repaint_lines(self)
 
     def _cursor_screen_line(self) -> int | None:
         index = self._position(self._cursor) if self._cursor is not None else None

@@ -30,6 +30,7 @@ from bwtui.session.rows import ResourceRows, data_age_s
 from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, glyph, marked_glyph
 from bwtui.session.store import Key, MonitorStore
 from bwtui.text import safe_text
+from bwtui.ui.line_view import repaint_lines
 
 NodeData = tuple[str, Any]  # ("account", name) or ("resource", key)
 Part = tuple[str, str]  # (text, Rich style)
@@ -154,7 +155,7 @@ class ResourceTree(ScrollView, can_focus=True):
         size = Size(self.scrollable_content_region.width or self.size.width, len(lines))
         if size != self.virtual_size:
             self.virtual_size = size
-        self.repaint_lines()
+        repaint_lines(self)
         wanted = self.wanted if self.wanted is not None else self._cursor
         if wanted is not None and wanted in self._index:
             if wanted != self._cursor:
@@ -241,15 +242,7 @@ class ResourceTree(ScrollView, can_focus=True):
         """After a units or pause toggle: every label may read differently."""
         self._parts.clear()
         self._strips.clear()
-        self.repaint_lines()
-
-    def repaint_lines(self) -> None:
-        """Repaint the lines, not the scrollbar (it redraws itself when it moves)."""
-        region = self.scrollable_content_region
-        if region:
-            self.refresh(Region(0, 0, region.width, region.height))
-        else:
-            self.refresh()
+        repaint_lines(self)
 
     def _relabel(self, data: NodeData) -> None:
         index = self._index.get(data)
