@@ -82,6 +82,14 @@ async def _help(pilot: Any, app: Any, env: Any) -> None:
     await pilot.pause()
 
 
+async def _filtering(pilot: Any, app: Any, env: Any) -> None:
+    """Typing a filter over the overview: the bar above the table, the header's note."""
+    await pilot.press("slash", "e", "d", "g")
+    await ui_support.settle_demo(pilot, app)
+    app.clear_notifications()
+    await pilot.pause()
+
+
 async def _keys_then(pilot: Any, app: Any, keys: tuple[str, ...], ready: Callable[[], bool]) -> None:
     await pilot.press("o", "j", *keys)
     await ui_support.settle_demo(pilot, app)
@@ -99,6 +107,7 @@ def _steps(*keys: str, ready: Callable[[Any], bool] = lambda app: True) -> Prepa
 
 SHOTS = (
     Shot("demo-overview", "bwtui --demo: overview"),
+    Shot("overview-filter", "typing a filter over the overview (/)", _filtering),
     Shot("detail-day", "resource detail: day", _period("1")),
     Shot("detail-week", "resource detail: week", _period("2")),
     Shot("detail-month", "resource detail: the billing period (3)", _period("3")),
