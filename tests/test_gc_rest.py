@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 
-from bwtui.gc_rest import EVERY_S, LONGEST_S, NEVER, REST_S, RestingCollector
+from bwtui.gc_rest import EVERY_S, LONGEST_S, NEVER, REST_S, WHOLE_EVERY, RestingCollector
 from ui_support import fake_app
 
 
@@ -13,6 +13,7 @@ class FakeGc:
     def __init__(self) -> None:
         self.threshold = (700, 10, 10)
         self.collections = 0
+        self.calls: list[str] = []
 
     def get_threshold(self) -> tuple[int, int, int]:
         return self.threshold
@@ -22,7 +23,14 @@ class FakeGc:
 
     def collect(self, generation: int = 2) -> int:
         self.collections += 1
+        self.calls.append("collect")
         return 0
+
+    def freeze(self) -> None:
+        self.calls.append("freeze")
+
+    def unfreeze(self) -> None:
+        self.calls.append("unfreeze")
 
 
 def _collector() -> tuple[RestingCollector, FakeGc, list[float]]:
@@ -59,6 +67,18 @@ def test_constant_typing_still_collects_within_the_longest_wait() -> None:
         collector.input_seen()
         collector.tick()
     assert fake.collections == 1
+
+
+def test_survivors_are_frozen_and_every_tenth_collection_walks_everything() -> None:
+    collector, fake, now = _collector()
+    for _ in range(2 * WHOLE_EVERY):
+        now[0] += LONGEST_S
+        assert collector.tick()
+    whole = ["unfreeze", "collect", "freeze"]
+    young = ["collect", "freeze"]
+    assert fake.calls == (whole + young * (WHOLE_EVERY - 1)) * 2
+    collector.stop()
+    assert fake.calls[-1] == "unfreeze"  # nothing stays frozen after the app
 
 
 async def test_the_monitor_collects_at_rest_and_restores_the_thresholds_at_exit() -> None:
