@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import bwtui.ui.app as app_module
+import bwtui.ui.first_selection as first_selection
 from bwtui.events import AccountFailed, AccountListed, ResourceUpdated
 from bwtui.model import ErrorKind, ProviderError
 from ui_support import T0, fake_app, make_resources, make_state, settle
@@ -47,7 +47,7 @@ async def test_a_failed_account_does_not_hold_the_first_selection() -> None:
 
 
 async def test_a_slow_account_holds_the_first_selection_only_briefly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_module, "AUTO_SELECT_WAIT_S", 0.05)
+    monkeypatch.setattr(first_selection, "AUTO_SELECT_WAIT_S", 0.05)
     app = fake_app(only_hv)
     async with app.run_test(size=(120, 32)) as pilot:
         await settle(pilot, app)

@@ -54,6 +54,7 @@ from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
 from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.visible import VISIBLE_CHECK_S, VisibleReporter
+from bwtui.ui.first_selection import FirstSelectionMixin
 from bwtui.ui.footer import KeyFooter
 from bwtui.ui.header import HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
@@ -70,8 +71,6 @@ if TYPE_CHECKING:
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
 SORT_NOTE_S = 2.0  # how long the header says the new order after `s`
-# The longest the first resource's detail waits for the other accounts' lists at start-up.
-AUTO_SELECT_WAIT_S = 1.0
 
 def _css_path() -> Path:
     """styles/app.tcss in the repository (editable install), else the package copy."""
@@ -82,7 +81,8 @@ def _css_path() -> Path:
     return here.parents[2] / "styles" / "app.tcss"
 
 
-class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, RestingGcMixin, App[int]):
+class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, RestingGcMixin,
+               App[int]):
     """The full-screen monitor."""
 
     CSS_PATH = _css_path()
@@ -165,8 +165,6 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, RestingGcMixin, App[in
         self.bytes_mode = bool(self.prefs.prefs.bytes_mode)
         self.view_mode = "detail"
         self._mode_chosen = False
-        self._auto_selected: Key | None = None
-        self._auto_select_timer: Timer | None = None
         self._flush_timer: Timer | None = None
         # Events update the session at once; widgets catch up in one flush per burst.
         self._dirty_keys: set[Key] = set()
@@ -352,32 +350,6 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, RestingGcMixin, App[in
         if not self._mode_chosen and self.store.resource_count() > self.overview_threshold:
             self._set_mode("overview", chosen=False)
         self._auto_select()
-
-    def _auto_select(self, *, waited: bool = False) -> None:
-        """Until the user moves, the selection is the first resource in tree (config) order,
-        whichever account happened to answer first.
-
-        At start-up the first selection waits (at most ``AUTO_SELECT_WAIT_S``) until every
-        account has listed or failed: the lists decide between the detail and the overview, and
-        a detail drawn for the first account's first resource was replaced by the overview a
-        moment later once the others arrived (about a tenth of the start-up work, for nothing).
-        """
-        nothing_chosen = self.selected is None and self.selected_account is None
-        if not (nothing_chosen or (self._auto_selected is not None and self.selected == self._auto_selected)):
-            return
-        if nothing_chosen and not waited and self.store.lists_pending():
-            if self._auto_select_timer is None:
-                self._auto_select_timer = self.set_timer(AUTO_SELECT_WAIT_S,
-                                                         partial(self._auto_select, waited=True))
-            return
-        if self._auto_select_timer is not None:
-            self._auto_select_timer.stop()
-            self._auto_select_timer = None
-        first = self.tree.first_resource()
-        if first is not None and first != self.selected:
-            self.tree.select_data(("resource", first))
-            self.select_resource(first)
-            self._auto_selected = first
 
     def _announce(self, announcement: Announcement) -> None:
         """Tell the user (a toast; never markup), and ring the bell when it asks for one."""
