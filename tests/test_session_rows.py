@@ -94,6 +94,7 @@ def test_filter_matches_names_in_any_case_and_says_how_many_of_how_many() -> Non
     assert rows.set_filter("PRIM")
     assert sorted(_names(session)) == ["Primary-web", "gw-prim", "prim-db"]
     assert rows.filter_note() == "filter: PRIM · 3 of 6"
+    assert rows.filter_note(compact=True) == "/PRIM · 3 of 6"  # a narrow header keeps the alerts
     assert [name for name, _ in rows.groups()] == ["hv-prod", "vpn"]
     assert rows.set_filter("prim-")
     assert _names(session) == ["prim-db"]

@@ -143,3 +143,13 @@ async def test_a_filter_note_never_pushes_the_alert_counts_off_the_header() -> N
         await pilot.pause()
         header = screen_text(app).splitlines()[0]
         assert "filter: web" in header and "5 critical · 1 warning" in header
+
+
+async def test_at_80_columns_the_filter_note_is_short_so_the_alert_counts_fit() -> None:
+    app = fake_app(standard_script(services=9))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", "w", "e", "b", "enter")
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert "/web · 9 of 11 · 5 critical" in header and "filter:" not in header

@@ -294,11 +294,13 @@ class ResourceRows:
     def total_count(self) -> int:
         return len(self._all)
 
-    def filter_note(self) -> str:
-        """``filter: prim · 1 of 18`` while a filter is on, else ""."""
+    def filter_note(self, *, compact: bool = False) -> str:
+        """``filter: prim · 1 of 18`` while a filter is on, else ""; ``compact`` (a narrow
+        header, where the alert counts must still fit): ``/prim · 1 of 18``."""
         if not self._needle:
             return ""
-        return f"filter: {self.filter_text.strip()} · {self.shown_count:,} of {self.total_count:,}"
+        label = "/" if compact else "filter: "
+        return f"{label}{self.filter_text.strip()} · {self.shown_count:,} of {self.total_count:,}"
 
     # ----- the sort -----------------------------------------------------------------------
     def sort_by(self, column: str) -> None:

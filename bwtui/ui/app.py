@@ -56,7 +56,7 @@ from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.visible import VISIBLE_CHECK_S, VisibleReporter
 from bwtui.ui.first_selection import FirstSelectionMixin
 from bwtui.ui.footer import KeyFooter
-from bwtui.ui.header import HeaderBar
+from bwtui.ui.header import NARROW_HEADER, HeaderBar
 from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
 from bwtui.ui.choices import ChoicesMixin
 from bwtui.ui.look import LookMixin
@@ -388,7 +388,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
                         bytes_mode=self.bytes_mode,
                         history_mark=store_mark(self.history, self.history_problem,
                                                 ascii_only=self.ascii_only),
-                        note=self.session.rows.filter_note(), aside=self._sort_note())
+                        note=self.session.rows.filter_note(compact=0 < self.size.width < NARROW_HEADER),
+                        aside=self._sort_note())
 
     def _sort_note(self) -> str:
         """For a moment after ``s``, the new order: ``sorted by out rate, highest first``."""
