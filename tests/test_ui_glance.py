@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+
 from bwtui.config import AccountConfig
 from bwtui.events import AccountListed, BudgetUpdated, ResourceUpdated
 from bwtui.model import ErrorKind, ProviderError, SkippedItem
@@ -135,21 +137,17 @@ async def test_a_plugin_that_failed_to_load_and_skipped_devices_show_on_the_acco
         assert "99001 spare-box (no servicePlan)" in screen_text(app)
 
 
-async def test_a_filter_note_never_pushes_the_alert_counts_off_the_header() -> None:
+@pytest.mark.parametrize(("size", "shown", "absent"), [
+    ((100, 30), ("filter: web", "5 critical · 1 warning"), None),
+    ((80, 24), ("/web · 9 of 11 · 5 critical",), "filter:"),  # narrow: the short note
+], ids=["100 columns", "80 columns"])
+async def test_a_filter_note_never_pushes_the_alert_counts_off_the_header(
+        size: tuple[int, int], shown: tuple[str, ...], absent: str | None) -> None:
     app = fake_app(standard_script(services=9))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot, app)
         await pilot.press("slash", "w", "e", "b", "enter")
         await pilot.pause()
         header = screen_text(app).splitlines()[0]
-        assert "filter: web" in header and "5 critical · 1 warning" in header
-
-
-async def test_at_80_columns_the_filter_note_is_short_so_the_alert_counts_fit() -> None:
-    app = fake_app(standard_script(services=9))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("slash", "w", "e", "b", "enter")
-        await pilot.pause()
-        header = screen_text(app).splitlines()[0]
-        assert "/web · 9 of 11 · 5 critical" in header and "filter:" not in header
+        assert all(text in header for text in shown), header
+        assert absent is None or absent not in header
