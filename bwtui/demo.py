@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bwtui.config import AccountConfig
 from bwtui.runtime import AccountRuntime
@@ -16,6 +17,7 @@ DEMO_HIVELOCITY_ACCOUNT = "hv-demo"
 DEMO_ALTOSTRAT_ACCOUNT = "vpn-demo"
 DEMO_HETZNER_ACCOUNT = "hz-demo"
 DEMO_VULTR_ACCOUNT = "vultr-demo"
+DEMO_SIMULATOR_LOG = "demo-simulator.log"  # in the state dir: what a child simulator said
 
 
 @dataclass
@@ -24,7 +26,7 @@ class DemoEnv:
 
     base_url: str
     runtimes: list[AccountRuntime]
-    simulator: object
+    simulator: object | None  # None when it runs in a child process
     _server: object = field(repr=False)
 
     @property
@@ -52,61 +54,76 @@ def start_demo(
     hostile_names: bool = False,
     hetzner_servers: int = 4,
     vultr_instances: int = 4,
+    separate_process: bool = False,
 ) -> DemoEnv:
     """Start the simulator on 127.0.0.1 (a free port) and build clients for it: one account per
-    provider that has resources (all four built-in providers in one pane by default)."""
+    provider that has resources (all four built-in providers in one pane by default).
+
+    ``separate_process``: the simulator runs in a child process (what the monitor does, see
+    :mod:`bwtui.simulator.process`); ``DemoEnv.simulator`` is then None. By default it runs in
+    a thread of this one, where tests can reach it (faults, request log, a fake ``clock``)."""
+    import time
+
     from bwtui.providers import make_client
-    from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
+    from bwtui.simulator import contract
 
     reset_at = None
     if clock is None and speed == 1.0:  # real time: agree with the other demo runs on this machine
-        import time
-
         from bwtui.demo_world import altostrat_reset_at
         from bwtui.paths import state_dir
 
         reset_at = altostrat_reset_at(time.time(), state_dir())
-    sim_config = SimulatorConfig(
-        altostrat_reset_at=reset_at,
-        seed=seed,
-        hivelocity_services=services,
-        altostrat_instances=instances,
-        clock=clock,
-        speed=speed,
-        hostile_names=hostile_names,
-        hetzner_servers=hetzner_servers,
-        vultr_instances=vultr_instances,
-    )
-    simulator = Simulator(sim_config)
-    server = serve_in_thread(simulator)
-    client_clock = simulator.now if hasattr(simulator, "now") else (clock or _wall_clock())
+    config = {"altostrat_reset_at": reset_at, "seed": seed, "hivelocity_services": services,
+              "altostrat_instances": instances, "speed": speed, "hostile_names": hostile_names,
+              "hetzner_servers": hetzner_servers, "vultr_instances": vultr_instances}
+    simulator: object | None = None
+    if separate_process:
+        if clock is not None:
+            raise ValueError("a simulator in another process runs on the real clock")
+        config["started_at"] = started_at = time.time()
+        server: Any = _child_simulator(config)
+        client_clock = contract.simulated_clock(started_at, speed)
+    else:
+        from bwtui.simulator import Simulator, SimulatorConfig, serve_in_thread
+
+        sim = Simulator(SimulatorConfig(clock=clock, **config))
+        simulator, server = sim, serve_in_thread(sim)
+        client_clock = sim.now
     # (account, provider, how many, base path, token, provider settings)
     plan = [
-        (DEMO_HIVELOCITY_ACCOUNT, "hivelocity", services, simulator.hivelocity_base_url_path,
-         sim_config.hivelocity_token, {}),
-        (DEMO_ALTOSTRAT_ACCOUNT, "altostrat", instances, simulator.altostrat_base_path,
-         sim_config.altostrat_token, {"path_prefix": "/vpn"}),
-        (DEMO_HETZNER_ACCOUNT, "hetzner", hetzner_servers, simulator.hetzner_base_path,
-         sim_config.hetzner_token, {}),
-        (DEMO_VULTR_ACCOUNT, "vultr", vultr_instances, simulator.vultr_base_path,
-         sim_config.vultr_token, {}),
+        (DEMO_HIVELOCITY_ACCOUNT, "hivelocity", services, contract.HIVELOCITY_PATH,
+         contract.HIVELOCITY_TOKEN, {}),
+        (DEMO_ALTOSTRAT_ACCOUNT, "altostrat", instances, contract.ALTOSTRAT_PATH,
+         contract.ALTOSTRAT_TOKEN, {"path_prefix": "/vpn"}),
+        (DEMO_HETZNER_ACCOUNT, "hetzner", hetzner_servers, contract.HETZNER_PATH,
+         contract.HETZNER_TOKEN, {}),
+        (DEMO_VULTR_ACCOUNT, "vultr", vultr_instances, contract.VULTR_PATH,
+         contract.VULTR_TOKEN, {}),
     ]
     runtimes: list[AccountRuntime] = []
     for name, provider, count, path, token, settings in plan:
         if provider in ("hetzner", "vultr") and count <= 0:
             continue
-        config = AccountConfig(
+        account = AccountConfig(
             name=name,
             provider=provider,
             base_url=server.base_url + path,
             path_prefix=settings.get("path_prefix"),
         )
-        client = make_client(provider, name, token, base_url=config.base_url, clock=client_clock, **settings)
-        runtimes.append(AccountRuntime(config, client))
+        client = make_client(provider, name, token, base_url=account.base_url, clock=client_clock,
+                             **settings)
+        runtimes.append(AccountRuntime(account, client))
     return DemoEnv(server.base_url, runtimes, simulator, server)
 
 
-def _wall_clock() -> Callable[[], float]:
-    import time
+def _child_simulator(config: dict[str, Any]) -> Any:
+    """The simulator in a child process; its complaints, if any, in the state dir's log."""
+    from bwtui.paths import state_dir
+    from bwtui.simulator.process import SimulatorProcess
 
-    return time.time
+    log = state_dir() / DEMO_SIMULATOR_LOG
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        log = None  # type: ignore[assignment]
+    return SimulatorProcess(config, log=log)

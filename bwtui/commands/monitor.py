@@ -80,7 +80,7 @@ def _start(args: argparse.Namespace) -> int:
     demo_size = args.demo_size or 12
 
     def demo_factory() -> DemoEnv:
-        return start_demo(speed=args.demo_speed, services=demo_size)
+        return start_demo(speed=args.demo_speed, services=demo_size, separate_process=True)
 
     from bwtui.ui.run import run_app
 

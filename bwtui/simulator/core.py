@@ -13,6 +13,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from bwtui.simulator import contract
 from bwtui.simulator.altostrat_api import AltostratApi, counters
 from bwtui.simulator.faults import Fault, FaultTable
 from bwtui.simulator.hetzner_api import HetznerApi, HzServer, build_hetzner
@@ -32,8 +33,9 @@ class SimulatorConfig:
     altostrat_instances: int = 6
     clock: Callable[[], float] | None = None  # default time.time
     speed: float = 1.0  # simulated seconds per clock second, counted from the simulator's start
-    hivelocity_token: str = field(default="demo-hv-key", repr=False)
-    altostrat_token: str = field(default="alto_sk_demo", repr=False)
+    started_at: float | None = None  # the clock time it starts at (default: the clock's now)
+    hivelocity_token: str = field(default=contract.HIVELOCITY_TOKEN, repr=False)
+    altostrat_token: str = field(default=contract.ALTOSTRAT_TOKEN, repr=False)
     rate_limit_per_hour: int = 3600
     accept_get_on_bandwidth: bool = False
     timestamp_column: bool = False
@@ -43,10 +45,10 @@ class SimulatorConfig:
     altostrat_reset_at: float | None = None  # or at this epoch time (wins over reset_after_s)
     request_log_size: int = 1000
     hetzner_servers: int = 4
-    hetzner_token: str = field(default="demo-hz-token", repr=False)
+    hetzner_token: str = field(default=contract.HETZNER_TOKEN, repr=False)
     hetzner_requests_per_hour: int = 3600
     vultr_instances: int = 4
-    vultr_token: str = field(default="demo-vultr-key", repr=False)
+    vultr_token: str = field(default=contract.VULTR_TOKEN, repr=False)
     vultr_requests_per_s: int = 30
     vultr_refresh_s: float = 900.0  # how often Vultr re-sums the day's bytes (periodically, [?])
 
@@ -62,16 +64,17 @@ class LoggedRequest(NamedTuple):
 class Simulator:
     """Both simulated provider APIs in one ASGI app (``.app``)."""
 
-    hivelocity_base_url_path = "/hivelocity/api/v2"
-    altostrat_base_path = "/altostrat"
-    hetzner_base_path = "/hetzner/v1"
-    vultr_base_path = "/vultr/v2"
+    hivelocity_base_url_path = contract.HIVELOCITY_PATH
+    altostrat_base_path = contract.ALTOSTRAT_PATH
+    hetzner_base_path = contract.HETZNER_PATH
+    vultr_base_path = contract.VULTR_PATH
     PROVIDERS = ("hivelocity", "altostrat", "hetzner", "vultr")
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig()
         self._clock: Callable[[], float] = self.config.clock or time.time
-        self.started_at = float(self._clock())
+        started_at = self.config.started_at
+        self.started_at = float(self._clock() if started_at is None else started_at)
         self.hv_services: list[HvService] = build_hivelocity(
             self.config.seed, self.config.hivelocity_services, self.started_at,
             self.config.hostile_names)
@@ -101,7 +104,7 @@ class Simulator:
 
     def now(self) -> float:
         """Simulated epoch seconds: the clock, sped up by ``speed`` since the simulator started."""
-        return self.started_at + (float(self._clock()) - self.started_at) * self.config.speed
+        return contract.sped_up(self.started_at, self.config.speed, float(self._clock()))
 
     def base_clock(self) -> float:
         """The clock itself, not sped up (Vultr's per-second burst limit counts real seconds)."""

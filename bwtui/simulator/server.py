@@ -11,6 +11,7 @@ from types import TracebackType
 
 import uvicorn
 
+from bwtui.simulator.contract import listen as _listen
 from bwtui.simulator.core import Simulator
 from bwtui.simulator.replies import DroppedConnection
 
@@ -48,19 +49,6 @@ def _config(sim: Simulator, host: str, port: int, *, quiet: bool) -> uvicorn.Con
         timeout_graceful_shutdown=2,
         log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
     )
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """A listening socket with TCP_NODELAY (inherited by accepted sockets on Linux): uvicorn
-    writes headers and body separately, and Nagle + delayed ACK would add 40 ms per reply."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
 
 
 class _Server(uvicorn.Server):
@@ -134,9 +122,10 @@ class _Server(uvicorn.Server):
 class RunningServer:
     """A simulator served by uvicorn in a daemon thread. Use as a context manager or ``stop()``."""
 
-    def __init__(self, sim: Simulator, host: str, port: int, *, quiet: bool = True) -> None:
+    def __init__(self, sim: Simulator, host: str, port: int, *, quiet: bool = True,
+                 sock: socket.socket | None = None) -> None:
         self.sim = sim
-        self._sock = _listen(host, port)
+        self._sock = sock if sock is not None else _listen(host, port)  # or one already listening
         self.host = host
         self.port: int = self._sock.getsockname()[1]
         self._server = _Server(_config(sim, host, self.port, quiet=quiet))
