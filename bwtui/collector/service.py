@@ -203,11 +203,11 @@ def demo_accounts() -> tuple[list[AccountConfig], object]:
     configs, with their simulated tokens set in this process's token variables."""
     from bwtui.demo import start_demo
 
+    from bwtui.simulator import contract
+
     demo = start_demo()
-    tokens = {"hivelocity": demo.simulator.config.hivelocity_token,  # type: ignore[attr-defined]
-              "altostrat": demo.simulator.config.altostrat_token,  # type: ignore[attr-defined]
-              "hetzner": demo.simulator.config.hetzner_token,  # type: ignore[attr-defined]
-              "vultr": demo.simulator.config.vultr_token}  # type: ignore[attr-defined]
+    tokens = {"hivelocity": contract.HIVELOCITY_TOKEN, "altostrat": contract.ALTOSTRAT_TOKEN,
+              "hetzner": contract.HETZNER_TOKEN, "vultr": contract.VULTR_TOKEN}
     for account in demo.accounts:
         os.environ[token_env_var(account.name)] = tokens[account.provider]
     accounts = list(demo.accounts)
