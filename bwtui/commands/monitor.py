@@ -68,6 +68,7 @@ def _start(args: argparse.Namespace) -> int:
         return fail(str(error))
     from bwtui.demo import DemoEnv, start_demo
     from bwtui.prefs import PrefsKeeper, load_prefs, prefs_file
+    from bwtui.session.early import start_core
     from bwtui.terminal import ascii_choice, detect
 
     terminal = detect(os.environ, ascii_choice(args.ascii, config.ascii))
@@ -82,14 +83,15 @@ def _start(args: argparse.Namespace) -> int:
     def demo_factory() -> DemoEnv:
         return start_demo(speed=args.demo_speed, services=demo_size, separate_process=True)
 
-    from bwtui.ui.run import run_app
-
     if args.demo:
         demo = demo_factory()
         history, problem = _open_history(demo=True)
         try:
+            core = start_core(demo.runtimes, history=history)  # polling, while the UI imports
+            from bwtui.ui.run import run_app
+
             return run_app(demo.runtimes, demo=True, history=history, history_problem=problem,
-                           **look)
+                           session=core.session, source=core.source, **look)
         finally:
             demo.stop()
             if history is not None:
@@ -111,9 +113,15 @@ def _start(args: argparse.Namespace) -> int:
     first_run = not config.accounts
     history, problem = _open_history(demo=False)
     try:
-        return run_app(build_runtimes(config), history=history, history_problem=problem,
+        runtimes = build_runtimes(config)
+        core = start_core(runtimes, history=history) if not first_run else None
+        from bwtui.ui.run import run_app
+
+        return run_app(runtimes, history=history, history_problem=problem,
                        config_path=config_path, first_run=first_run,
-                       demo_factory=demo_factory if first_run else None, **look)
+                       demo_factory=demo_factory if first_run else None,
+                       session=core.session if core else None,
+                       source=core.source if core else None, **look)
     finally:
         if history is not None:
             history.close()

@@ -230,8 +230,12 @@ class ThreadedPoller:
     def resume(self) -> None:
         self._forward(self._poller.resume)
 
+    def start(self) -> None:
+        """Start polling on the poller thread now, before anyone awaits :meth:`run` (once)."""
+        self._launch()
+
     async def run(self) -> None:
-        """Start the poller thread and wait until the poller ends.
+        """Start the poller thread (unless :meth:`start` did) and wait until the poller ends.
 
         Cancelling this stops the poller (see :meth:`stop`, without waiting). A poller crash is
         re-raised here, in the caller's loop.

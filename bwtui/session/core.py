@@ -38,7 +38,7 @@ from bwtui.runtime import AccountRuntime
 from bwtui.session.alerts import ThresholdAlerts
 from bwtui.session.billing import figures_for
 from bwtui.session.changes import Announcement, Changes, Severity
-from bwtui.session.history_sync import HISTORY_FLUSH_S, HistorySync
+from bwtui.session.history_sync import HISTORY_FLUSH_S, HistorySync, load_seeds
 from bwtui.session.resets import CounterResets, load_resets
 from bwtui.session.rows import ResourceRows
 from bwtui.session.store import Key, MonitorStore
@@ -87,6 +87,7 @@ class MonitorSession:
         self._announced_errors: dict[str, str] = {}  # account → the failure last announced
         self._keeps_readings: dict[str, bool] = {}  # provider → rates_from_readings(provider)
         self._history_told: str | None = None  # the history failure last announced
+        self._seed_changes: Changes | None = None  # what load_seed_now found, until load_seed tells it
         # What views list, filtered and sorted, with totals (kept in step by apply()).
         self.rows = ResourceRows(self.store, billing=self.billing, step_s=data_step_s)
 
@@ -220,8 +221,24 @@ class MonitorSession:
         return changes
 
     # ----- history, off the event loop -----------------------------------------------------------
+    def load_seed_now(self) -> None:
+        """:meth:`load_seed` on this thread, before any view runs (see
+        :mod:`bwtui.session.early`); what it has to say waits for the view's :meth:`load_seed`."""
+        store = self.history.store
+        if store is None or not self.history.needs_seed:
+            return
+        self._seed_changes = Changes()
+        try:
+            self.history.apply_seeds(load_seeds(store, self.account_names, self._now()))
+            self.resets.seed(load_resets(store, self.account_names, self._now()))
+        except Exception as error:  # noqa: BLE001 - a broken history must not stop polling
+            self._seed_changes = self.history_failed(error)
+
     async def load_seed(self) -> Changes:
         """Before polling starts: read the stored history the poller is primed with (a thread)."""
+        early, self._seed_changes = self._seed_changes, None
+        if early is not None:  # load_seed_now read it (or failed to): tell what it found, once
+            return early
         if not self.history.needs_seed:
             return Changes()
         try:

@@ -13,10 +13,12 @@ keep being used on that loop.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bwtui.clock import Clock, RealClock
+from bwtui.events import PollEvent
 from bwtui.poller import Poller
 from bwtui.polling.control import PollerControl, RunnablePoller
 from bwtui.polling.threaded import PollerThread, ThreadedPoller
@@ -42,6 +44,31 @@ class PollerFactory(Protocol):
 
 def _no_seed() -> HistorySeed | None:
     return None
+
+
+class BufferedSink:
+    """Keeps events (from any thread) until :meth:`attach` names where they go; then hands
+    those on in order and passes every later one straight through."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[PollEvent] = []
+        self._target: EventSink | None = None
+
+    def __call__(self, event: PollEvent) -> None:
+        with self._lock:
+            target = self._target
+            if target is None:
+                self._events.append(event)
+                return
+        target(event)
+
+    def attach(self, target: EventSink) -> None:
+        with self._lock:  # events arriving meanwhile wait, so none overtakes the kept ones
+            for event in self._events:
+                target(event)
+            self._events = []
+            self._target = target
 
 
 class LivePollerSource:
@@ -70,6 +97,7 @@ class LivePollerSource:
         self._handed_thread = thread  # not yet taken over by a poller
         self._poller: RunnablePoller | None = None
         self._threaded: ThreadedPoller | None = None
+        self._early_sink: BufferedSink | None = None  # started early, not yet run
 
     @property
     def has_work(self) -> bool:
@@ -79,16 +107,39 @@ class LivePollerSource:
     def control(self) -> PollerControl | None:
         return self._poller
 
+    def start_early(self) -> bool:
+        """Start polling now, before a view runs (the real clock only): the requests go out while
+        the view imports and draws, and the events wait in order until :meth:`run` takes them.
+        False when there is nothing to start (nothing to poll, a fake clock, already running)."""
+        if (self._poller is not None or self._factory is not None or not self.has_work
+                or not isinstance(self._clock, RealClock)):
+            return False
+        sink = BufferedSink()
+        self._poller = self._build_now(sink)
+        self._early_sink = sink
+        if self._threaded is not None:
+            self._threaded.start()
+        return True
+
     async def run(self, sink: EventSink) -> None:
         """Build the poller and poll until cancelled (a poller crash raises here)."""
+        early, self._early_sink = self._early_sink, None
+        if early is not None and self._poller is not None:  # started early: hand the events on
+            early.attach(sink)
+            await self._poller.run()
+            return
+        self._poller = self._build_now(sink)
+        await self._poller.run()
+
+    def _build_now(self, sink: EventSink) -> RunnablePoller:
+        """:meth:`_build`, on the thread handed on by a previous source if there is one."""
         thread, self._handed_thread = self._handed_thread, None
         try:
             poller = self._build(sink, thread)
         finally:
             if thread is not None and (self._threaded is None or self._threaded.thread is not thread):
                 thread.stop_soon()  # not taken over: let it end
-        self._poller = poller
-        await poller.run()
+        return poller
 
     def _build(self, sink: EventSink, thread: PollerThread | None) -> RunnablePoller:
         seed = self._seed()

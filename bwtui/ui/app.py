@@ -125,6 +125,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         demo: bool = False,
         poller_factory: PollerFactory | None = None,
         source: MonitorSource | None = None,
+        session: MonitorSession | None = None,
         overview_threshold: int = OVERVIEW_THRESHOLD,
         config_path: Path | None = None,
         history_problem: str | None = None,
@@ -133,7 +134,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         prefs: PrefsKeeper | None = None,
     ) -> None:
         """``source`` replaces the default live poller over ``runtimes`` (built with
-        ``poller_factory`` when given: tests pass a fake poller). ``colors`` is the terminal's
+        ``poller_factory`` when given: tests pass a fake poller); ``session`` one started
+        before the app with its source (:mod:`bwtui.session.early`; ``history`` is then its). ``colors`` is the terminal's
         colour depth and ``no_color`` NO_COLOR (None: from the environment, as Textual reads it).
         ``keymap`` remaps bindings by id (the config's [keys]); ``prefs`` remembers the user's
         choices (theme, units, view, sort) for the next start."""
@@ -152,7 +154,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         self.overview_threshold = overview_threshold
         self.config_path = config_path
         self.history_problem = history_problem
-        self.session = MonitorSession(now=self.clock.now, history=history, flush_s=history_flush_s)
+        self.session = session if session is not None else MonitorSession(
+            now=self.clock.now, history=history, flush_s=history_flush_s)
         self._visible = VisibleReporter()  # what is on screen, told to the poller when it changes
         self.source: MonitorSource = source if source is not None else LivePollerSource(
             self.runtimes, clock=self.clock, factory=poller_factory,

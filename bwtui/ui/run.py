@@ -13,6 +13,7 @@ from bwtui.exits import EXIT_USAGE, NOT_A_TERMINAL
 from bwtui.history import HistoryStore
 from bwtui.prefs import PrefsKeeper
 from bwtui.runtime import AccountRuntime
+from bwtui.session.core import MonitorSession
 from bwtui.session.source import MonitorSource
 from bwtui.terminal import ColorDepth
 from bwtui.ui.app import BwtuiApp
@@ -37,12 +38,14 @@ def run_app(
     config_path: Path | None = None,
     history_problem: str | None = None,
     source: MonitorSource | None = None,
+    session: MonitorSession | None = None,
 ) -> int:
     """Run the monitor until the user quits; returns the exit code.
 
     ``history`` is an open HistoryStore (or None); ``history_problem`` is shown once when the
     store could not be opened. The caller owns (and closes) the store. ``source``: where the
-    data comes from (default: poll ``runtimes`` from this process).
+    data comes from (default: poll ``runtimes`` from this process); ``session``: one started with
+    ``source`` before the app (:func:`bwtui.session.early.start_core`).
     """
     if not sys.stdout.isatty():
         print(NOT_A_TERMINAL, file=sys.stderr)
@@ -50,7 +53,8 @@ def run_app(
     app = BwtuiApp(runtimes, theme=theme, ascii=ascii, colors=colors, keymap=keymap, prefs=prefs,
                    demo_factory=demo_factory,
                    first_run=first_run, clock=clock, history=history, demo=demo,
-                   config_path=config_path, history_problem=history_problem, source=source)
+                   config_path=config_path, history_problem=history_problem, source=source,
+                   session=session)
     from bwtui.ui.signals import run_with_exit_signals
 
     gc.freeze()  # what exists now lives as long as the app: collections need never walk it
