@@ -13,7 +13,8 @@ test), with the simulated clock at real speed, and measures what issue 3 sets ta
   median and p95;
 * the same idle figures for ``btop`` in the same pty setup, when it is installed.
 
-The demo runs its simulator in the same process, so its CPU is included in bwtui's figure.
+The demo runs its simulator in a child process, as a provider would: bwtui's figures are the
+monitor's process (what a user with real accounts runs); the simulator's are printed beside.
 Ends with a Markdown table the README can take as it is.
 
     .venv/bin/python bench/bench_tui.py [--duration 60] [--soak 3600] [--no-btop]
@@ -123,26 +124,27 @@ def spawn(argv: Sequence[str], term: str) -> PtySession:
 
 
 def rss_mb(proc: psutil.Process) -> float:
-    """Resident memory of the process and its children, in MB (10^6 bytes)."""
-    total = proc.memory_info().rss
-    for child in proc.children(recursive=True):
-        try:
-            total += child.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return total / 1e6
+    """Resident memory of the process itself, in MB (10^6 bytes): not its children (the demo's
+    simulator runs in one, see :func:`children_figures`)."""
+    return proc.memory_info().rss / 1e6
 
 
 def cpu_seconds(proc: psutil.Process) -> float:
     times = proc.cpu_times()
-    total = times.user + times.system
+    return times.user + times.system
+
+
+def children_figures(proc: psutil.Process) -> tuple[float, float]:
+    """(CPU seconds, RSS MB) of the process's children: the demo's simulator, beside the monitor."""
+    cpu = rss = 0.0
     for child in proc.children(recursive=True):
         try:
-            child_times = child.cpu_times()
+            times, memory = child.cpu_times(), child.memory_info()
         except psutil.NoSuchProcess:
             continue
-        total += child_times.user + child_times.system
-    return total
+        cpu += times.user + times.system
+        rss += memory.rss / 1e6
+    return cpu, rss
 
 
 def wait_frames(session: PtySession, figures: IdleFigures | BigFigures, listed, ready,
@@ -201,8 +203,10 @@ def measure_idle(
         )
         time.sleep(warmup_s)
         cpu0, bytes0, t0 = cpu_seconds(proc), session.bytes_received, time.monotonic()
+        child_cpu0 = children_figures(proc)[0]
         time.sleep(duration_s)
         cpu1, bytes1, t1 = cpu_seconds(proc), session.bytes_received, time.monotonic()
+        child_cpu1, child_rss = children_figures(proc)
         figures.cpu_pct = 100.0 * (cpu1 - cpu0) / (t1 - t0)
         figures.out_bps = (bytes1 - bytes0) / (t1 - t0)
         figures.rss_end_mb = rss_mb(proc)
@@ -212,6 +216,10 @@ def measure_idle(
             f"{figures.rss_end_mb:.1f} MB",
             flush=True,
         )
+        if child_rss:
+            print(f"[{label}] beside it, its child processes (the demo's simulator): CPU "
+                  f"{100.0 * (child_cpu1 - child_cpu0) / (t1 - t0):.2f} % of a core, RSS "
+                  f"{child_rss:.1f} MB", flush=True)
         if soak_s > 0:
             figures.soak_rss_mb.append(figures.rss_end_mb)
             end = time.monotonic() + soak_s
