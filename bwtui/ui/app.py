@@ -44,6 +44,7 @@ from bwtui.session.changes import Announcement, Changes
 from bwtui.session.core import MonitorSession, history_note
 from bwtui.session.history_sync import HISTORY_FLUSH_S
 from bwtui.session.live import LivePollerSource, PollerFactory
+from bwtui.session.inbox import EventInbox
 from bwtui.session.source import MonitorSource
 from bwtui.session.store import Key, MonitorStore
 from bwtui.terminal import ColorDepth
@@ -157,6 +158,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         self.session = session if session is not None else MonitorSession(
             now=self.clock.now, history=history, flush_s=history_flush_s)
         self._visible = VisibleReporter()  # what is on screen, told to the poller when it changes
+        self._inbox = EventInbox(lambda: self.post_message(m.PollEventsWaiting()))
         self.source: MonitorSource = source if source is not None else LivePollerSource(
             self.runtimes, clock=self.clock, factory=poller_factory,
             seed=lambda: self.session.history.seed)
@@ -282,11 +284,9 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
             self.post_message(m.SourceFailedMessage(error))
 
     def _on_poll_event(self, event: PollEvent) -> None:
-        # Called on the poller's thread when it is threaded: post_message is thread-safe
-        # (call_soon_threadsafe onto the app's loop); never touch the session or widgets here.
-        message = m.to_message(event)
-        if message is not None:
-            self.post_message(message)
+        # Called on the poller's thread when it is threaded: the inbox and post_message are
+        # thread-safe; never touch the session or widgets here.
+        self._inbox.put(event)
 
     def _renew_source(self) -> None:
         """The account list changed: a source over every runtime takes over from the old one."""
@@ -312,9 +312,12 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         self._update_header()
 
     # ----- events → session → widgets ------------------------------------------------------
-    @on(m.PollMessage)
-    def _on_poll_message(self, message: m.PollMessage) -> None:
-        self._show(self.session.apply(message.event))
+    def on_poll_events_waiting(self, _message: m.PollEventsWaiting) -> None:
+        events, more = self._inbox.take()
+        for event in events:
+            self._show(self.session.apply(event))
+        if more:  # the rest on the next turn, after any key that came meanwhile
+            self.post_message(m.PollEventsWaiting())
 
     def _show(self, changes: Changes) -> None:
         """Redraw what ``changes`` names: lists at once, rows and the detail in one flush."""
