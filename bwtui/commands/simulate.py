@@ -13,11 +13,12 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "simulate",
-        help="serve the simulated Hivelocity and Altostrat APIs on loopback",
+        help="serve the simulated Hivelocity, Altostrat, Hetzner Cloud and Vultr APIs on loopback",
         description=(
             "Serve the project's simulated provider APIs on a loopback port, so a config can point"
-            " at them (base_url = http://127.0.0.1:PORT/hivelocity/api/v2 or"
-            " http://127.0.0.1:PORT/altostrat)."
+            " at them (base_url = http://127.0.0.1:PORT/hivelocity/api/v2,"
+            " http://127.0.0.1:PORT/altostrat, http://127.0.0.1:PORT/hetzner/v1 or"
+            " http://127.0.0.1:PORT/vultr/v2)."
         ),
     )
     parser.add_argument("--port", type=int, default=8765, help="TCP port (default 8765)")
@@ -25,6 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=7, help="traffic seed (default 7)")
     parser.add_argument("--services", type=int, default=12, help="Hivelocity services")
     parser.add_argument("--instances", type=int, default=6, help="Altostrat VPN instances")
+    parser.add_argument("--hetzner-servers", type=int, default=4, help="Hetzner Cloud servers")
+    parser.add_argument("--vultr-instances", type=int, default=4, help="Vultr instances")
     parser.add_argument(
         "--speed", type=speed_option("--speed"), default=1.0, metavar="N",
         help=f"run simulated time N times faster, {SPEED_MIN:g} to {SPEED_MAX:g} (default 1: real time)",
@@ -44,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         hivelocity_services=args.services,
         altostrat_instances=args.instances,
+        hetzner_servers=args.hetzner_servers,
+        vultr_instances=args.vultr_instances,
         speed=args.speed,
         rate_limit_per_hour=args.rate_limit,
     )
@@ -51,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     base = f"http://{args.host}:{args.port}"
     print(f"Hivelocity API: {base}{simulator.hivelocity_base_url_path}  (X-API-KEY: {config.hivelocity_token})")
     print(f"Altostrat API:  {base}{simulator.altostrat_base_path}  (Bearer {config.altostrat_token})")
+    print(f"Hetzner API:    {base}{simulator.hetzner_base_path}  (Bearer {config.hetzner_token})")
+    print(f"Vultr API:      {base}{simulator.vultr_base_path}  (Bearer {config.vultr_token})")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         asyncio.run(serve(simulator, args.host, args.port))
