@@ -135,9 +135,10 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         prefs: PrefsKeeper | None = None,
     ) -> None:
         """``source`` replaces the default live poller over ``runtimes`` (built with
-        ``poller_factory`` when given: tests pass a fake poller); ``session`` one started
-        before the app with its source (:mod:`bwtui.session.early`; ``history`` is then its). ``colors`` is the terminal's
-        colour depth and ``no_color`` NO_COLOR (None: from the environment, as Textual reads it).
+        ``poller_factory`` when given: tests pass a fake poller); ``session``: one started
+        before the app with its source (:mod:`bwtui.session.early`), holding ``history``.
+        ``colors`` is the terminal's colour depth and ``no_color`` NO_COLOR (None: from the
+        environment, as Textual reads it).
         ``keymap`` remaps bindings by id (the config's [keys]); ``prefs`` remembers the user's
         choices (theme, units, view, sort) for the next start."""
         self._take_keymap(keymap)
