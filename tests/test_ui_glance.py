@@ -151,3 +151,15 @@ async def test_a_filter_note_never_pushes_the_alert_counts_off_the_header(
         header = screen_text(app).splitlines()[0]
         assert all(text in header for text in shown), header
         assert absent is None or absent not in header
+
+
+async def test_fleet_sized_counts_in_the_header_group_their_thousands() -> None:
+    def script(poller: FakePoller) -> list[Any]:
+        return [AccountListed("hv-prod", "hivelocity", tuple(make_resources("hv-prod", "hivelocity", 1200))),
+                AccountListed("vpn", "altostrat", ())]
+
+    app = fake_app(script)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, app)
+        first_line = screen_text(app).splitlines()[0]
+        assert "1,200 resources" in first_line and "1,200 waiting" in first_line

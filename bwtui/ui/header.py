@@ -119,15 +119,15 @@ class HeaderBar(Horizontal):
                 text.append(" · ")
             if roomy:
                 text.append(f"{accounts} account{'s' if accounts != 1 else ''} · ")
-            text.append(f"{store.resource_count()} resources")
+            text.append(f"{store.resource_count():,} resources")
         for level, count in alert_counts(store).items():  # over a threshold: what to act on first
             text.append(" · ")
-            text.append(f"{count} {level}", style=ALERT_STYLES[level])
+            text.append(f"{count:,} {level}", style=ALERT_STYLES[level])
         problems = any(counts[word] for word in PROBLEMS)
         for word, count in counts.items():
             if count and (problems or word != "ok"):
                 text.append(" · ")
-                text.append(f"{count} {word}", style=COUNT_STYLES[word])
+                text.append(f"{count:,} {word}", style=COUNT_STYLES[word])
         if not problems and counts["ok"] and roomy:  # the data's health, not the traffic's
             text.append(" · all fresh", style=STATUS_STYLES["ok"])
         budget = budget_mark(store, self._now())
