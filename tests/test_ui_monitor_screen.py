@@ -31,3 +31,28 @@ async def test_a_focus_change_leaves_unconcerned_widgets_undrawn(monkeypatch: An
             await pilot.pause()
         assert app.focused is app.tree
         assert drawn == []  # the title bar is not concerned by the focus
+
+
+async def test_the_screen_is_born_with_its_size_classes_so_the_first_resize_restyles_nothing(
+        monkeypatch: Any) -> None:
+    from textual.dom import DOMNode
+
+    changed: list[tuple[str, set[str]]] = []
+    original = DOMNode.update_classes
+
+    def spying(self: Any, classes: Any, update: bool = True, animate: bool = True) -> Any:
+        before = set(self._classes)
+        result = original(self, classes, update, animate)
+        if set(self._classes) != before:
+            changed.append((type(self).__name__, set(self._classes) ^ before))
+        return result
+
+    monkeypatch.setattr(DOMNode, "update_classes", spying)
+    app = fake_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert {"-narrow", "-short"} <= set(app.screen.classes)
+        assert not [name for name, _ in changed if name == "MonitorScreen"]
+        await pilot.resize_terminal(120, 40)  # later resizes still move it between sizes
+        await pilot.pause()
+        assert {"-normal", "-tall"} <= set(app.screen.classes)

@@ -34,8 +34,12 @@ class LookMixin(App[int]):
     color_depth: ColorDepth
 
     def get_default_screen(self) -> Screen[Any]:
-        """The monitor's screen: a focus change repaints what it concerns (:mod:`.monitor_screen`)."""
-        return MonitorScreen(id="_default")
+        """The monitor's screen: a focus change repaints what it concerns (:mod:`.monitor_screen`),
+        born with the size classes of the terminal it starts in (see :func:`size_classes`)."""
+        screen = MonitorScreen(id="_default")
+        for name in size_classes(self, screen):  # type: ignore[arg-type]
+            screen.set_class(True, name, update=False)
+        return screen
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this platform, with Esc handed over on time (:mod:`.driver`)."""
@@ -53,3 +57,19 @@ class LookMixin(App[int]):
         """T: the next theme this terminal offers (remembered through the theme signal)."""
         self.theme = next_theme(self.theme, self.color_depth, self.no_color)
         self.notify(f"Theme: {self.theme}", timeout=2, markup=False)
+
+
+def size_classes(app: App[Any], screen: Screen[Any]) -> set[str]:
+    """The breakpoint classes (``-narrow``, ``-tall``...) the first resize would give ``screen``.
+
+    Textual sets them when the screen gets its first Resize, after the whole screen has been
+    styled once without them; adding a class to the screen then restyles every widget again
+    (about a tenth of the work before the first frame). Given at birth, the first resize finds
+    them already there and changes nothing."""
+    width, height = app.size
+    if not width or not height:
+        return set()
+    horizontal = app.HORIZONTAL_BREAKPOINTS or []
+    vertical = app.VERTICAL_BREAKPOINTS or []
+    return (screen._get_breakpoint_classes(width, horizontal)
+            | screen._get_breakpoint_classes(height, vertical))
