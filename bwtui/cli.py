@@ -37,7 +37,7 @@ SUBCOMMANDS: dict[str, str] = {
     "auth": "store, delete and check API tokens",
     "account": "add, remove and list accounts in the config file",
     "locate": "print which config file, state dir and token file are used",
-    "simulate": "serve the simulated Hivelocity and Altostrat APIs on loopback",
+    "simulate": "serve the simulated Hivelocity, Altostrat, Hetzner Cloud and Vultr APIs on loopback",
     "providers": "list the installed providers (built-in and plug-ins) and their versions",
     "serve": "run the collector: poll once for every viewer, serve /metrics and a feed",
     "web": "serve the monitor to browsers as a read-only wall screen (needs `bwtui serve`)",
