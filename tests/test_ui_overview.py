@@ -359,3 +359,26 @@ async def test_a_big_list_arriving_while_typing_a_filter_keeps_the_box_and_its_f
         await pilot.press("enter")
         await pilot.pause()
         assert app.focused is app.overview and app.overview.ordered_keys == [("hv-prod", "1007")]
+
+
+async def test_rows_listed_before_their_data_take_the_sort_order_as_soon_as_the_data_comes() -> None:
+    """The header says ``out ▼`` from the start: the first figures must not wait out the
+    5-second pause between automatic re-sorts (that pause spares the reader rows that jump,
+    and a list sorted with no figures has no order to keep)."""
+    from bwtui.events import AccountListed, ResourceUpdated
+    from ui_support import T0, make_resources, make_state
+
+    hv = make_resources("hv-prod", "hivelocity", 8)
+    app = fake_app(lambda poller: [AccountListed("hv-prod", "hivelocity", tuple(hv)),
+                                   AccountListed("vpn", "altostrat", ())])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.session.rows.sorted_blind  # sorted with nothing to sort by
+        for seed, resource in enumerate(hv):
+            app.poller.emit(ResourceUpdated(make_state(resource, seed, T0)))
+        await pilot.pause(1.0)  # the debounce (0.5 s), not the 5 s between re-sorts
+        outs = [app.store.rates(k)[1] for k in app.overview.ordered_keys]
+        assert None not in outs and outs == sorted(outs, reverse=True)
+        assert not app.session.rows.sorted_blind

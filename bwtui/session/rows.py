@@ -129,6 +129,9 @@ class ResourceRows:
         self.sort_column = "out"
         self.descending = True
         self.order_stale = False  # a row's sort figure changed (or rows came) since the last sort
+        # The last sort had no row's figure to go by (the list came before any data): its order
+        # says nothing yet, so the next automatic sort need not wait to spare the reader a jump.
+        self.sorted_blind = True
         self._shown_set: set[Key] = set()
         # Per account, the shown rows' sums (see _add): kept up to date as rows change, worked
         # out again only when the shown rows change; None: to be worked out.
@@ -358,9 +361,11 @@ class ResourceRows:
                 return ((found.account, found.name, position[key]) if column == "account"
                         else (found.name, found.account, position[key]))
             self._ranked = sorted(self._all, key=text_key, reverse=self.descending)
+            self.sorted_blind = False
             return
         pick = _NUMBER[column]
         sign = -1.0 if self.descending else 1.0
+        self.sorted_blind = not any(pick(values[key]) is not None for key in self._all)
 
         def number_key(key: Key) -> tuple[bool, float, str, int]:
             found = values[key]

@@ -447,11 +447,13 @@ class OverviewTable(ScrollView, can_focus=True):
         self.rows.order_stale = True
 
     def _schedule_sort(self) -> None:
-        """A re-sort soon, but not within SORT_INTERVAL_S of the last nor while navigating."""
+        """A re-sort soon, but not within SORT_INTERVAL_S of the last (unless that one had no
+        figure to sort by, as when the list came before its data) nor while navigating."""
         if self._sort_timer is not None:
             return
         now = monotonic()
-        wait = max(SORT_DEBOUNCE_S, self._last_sort_at + SORT_INTERVAL_S - now,
+        interval = 0.0 if self.rows.sorted_blind else SORT_INTERVAL_S
+        wait = max(SORT_DEBOUNCE_S, self._last_sort_at + interval - now,
                    self._nav_at + NAV_HOLD_S - now)
         self._sort_timer = self.set_timer(wait, self._sort_due)
 
