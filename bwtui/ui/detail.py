@@ -271,7 +271,9 @@ class ResourceDetail(Vertical):
             from bwtui.ui.chart_panel import ChartPanel
 
             self._chart_panel = ChartPanel(now=self.now, ascii_only=self.ascii_only, id="chart-panel")
-            self.mount(self._chart_panel, before=self.query_one("#usage"))
+            usage = self.query_one("#usage")
+            self._chart_panel.display = usage.display  # hidden with it under an account's summary
+            self.mount(self._chart_panel, before=usage)
         return self._chart_panel
 
     def _chart(self, state: ResourceState) -> None:
