@@ -53,6 +53,49 @@ def test_builtin_providers_come_through_the_entry_point_group():
         assert spec.name == name and spec.create(name, "tok-1234").provider == name
 
 
+def test_without_a_plugin_the_builtin_providers_are_known_without_reading_package_metadata():
+    """importlib.metadata (email, zipfile, csv, every distribution's entry points) is skipped
+    when no other distribution declares the group; what is found is what it would find."""
+    from importlib import metadata
+
+    from bwtui.providers.registry import BUILTIN, GROUP
+
+    probe = ("import sys; from bwtui.providers import registry; "
+             "print([(e.name, e.target, e.distribution, e.version) for e in registry().entries()], "
+             "'importlib.metadata' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            check=True)
+    entries, read_metadata = result.stdout.strip().rsplit(" ", 1)
+    assert read_metadata == "False"
+    declared = {p.name: p.value for p in metadata.entry_points(group=GROUP)}
+    assert declared == BUILTIN  # bwtui's own entry points are exactly its table
+    version = metadata.version("bwtui")
+    assert entries == repr([(name, target, "bwtui", version) for name, target in BUILTIN.items()])
+
+
+def test_a_plugin_or_a_path_only_importlib_metadata_reads_means_the_full_discovery(
+        example, tmp_path, monkeypatch):
+    from bwtui.providers.registry import scan_for_plugins
+
+    bare = tmp_path / "bare"
+    (bare / "other-1.0.dist-info").mkdir(parents=True)
+    (bare / "other-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nx = y:z\n")
+    (bare / "bwtui-7.7.dist-info").mkdir()
+    assert scan_for_plugins([str(bare)]) == (False, "7.7")
+    assert scan_for_plugins([str(bare), str(example)])[0] is True
+    egg = tmp_path / "plugin.egg"
+    egg.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip file on the path
+    assert scan_for_plugins([str(bare), str(egg)])[0] is True
+
+    class Elsewhere:  # a finder with distributions of its own (not in sys.path's folders)
+        def find_distributions(self, context=None):
+            return iter(())
+
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, Elsewhere()])
+    assert scan_for_plugins([str(bare)])[0] is True
+    assert "example" in provider_names()  # found through importlib.metadata
+
+
 def test_an_unknown_provider_is_a_config_error_listing_the_installed_ones(example):
     with pytest.raises(ConfigError) as caught:
         parse_config_text('[[account]]\nname = "x"\nprovider = "linode"\n', "c.toml")

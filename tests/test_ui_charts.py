@@ -15,8 +15,8 @@ from bwtui.session.format import format_bytes, format_rate
 from bwtui.ui.chart import RateChart
 from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.text_panel import TextPanel
-from ui_support import (T0, FakeClock, demo_app, fake_app, last_call, screen_text, settle, settle_demo,
-                        standard_script)
+from ui_support import (T0, FakeClock, demo_app, fake_app, last_call, named_script, screen_text, settle,
+                        settle_demo, standard_script)
 
 SIZE = (120, 40)
 KEY = ("hv-prod", "1000")
@@ -197,6 +197,28 @@ async def test_cursor_keys_leave_the_overview_and_the_filter_alone() -> None:
         await pilot.pause()
         assert app.query_one("#filter").value == "wehb"  # left moved the text cursor; h was typed
         assert _panel(app).cursor.t is None
+
+
+async def test_the_chart_area_made_by_a_key_before_any_resource_was_shown_stays_hidden() -> None:
+    """The chart area is made when first needed: made by a key (1) over the overview, before the
+    detail showed a resource, it is hidden like the resource's other parts, and shows with them."""
+    app = fake_app(named_script(services=16, instances=4))  # 20 resources: the overview first
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.view_mode == "overview"
+        assert not app.detail.query("#chart-panel")  # not made: no resource was shown
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.detail.query_one("#chart-panel").display is False
+        assert app.detail.query_one("#usage").display is False
+        await pilot.press("enter")  # the highlighted resource's detail
+        for _ in range(50):
+            await pilot.pause()
+            if _panel(app).query_one(RateChart).picture is not None:
+                break
+        assert app.view_mode == "detail"
+        assert app.detail.query_one("#chart-panel").display is True
+        assert _panel(app).query_one(RateChart).picture is not None
 
 
 async def test_period_tables_open_on_t_and_sum_to_their_total() -> None:

@@ -31,7 +31,6 @@ from textual.timer import Timer
 from textual.worker import Worker
 
 from bwtui.clock import Clock, RealClock
-from bwtui.demo import DemoEnv
 from bwtui.events import PollEvent
 from bwtui.history import HistoryStore
 from bwtui.history_health import store_mark
@@ -52,13 +51,11 @@ from bwtui.text import safe_text
 from bwtui.ui import messages as m
 from bwtui.ui.body import MonitorBody
 from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
-from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.visible import VISIBLE_CHECK_S, VisibleReporter
 from bwtui.ui.first_selection import FirstSelectionMixin
 from bwtui.ui.footer import KeyFooter
 from bwtui.ui.header import NARROW_HEADER, HeaderBar
-from bwtui.ui.help import DEMO_COMMAND, PALETTE, HelpScreen
 from bwtui.ui.choices import ChoicesMixin
 from bwtui.ui.look import LookMixin
 from bwtui.ui.new_accounts import NewAccountsMixin
@@ -68,6 +65,8 @@ from bwtui.ui.sidebar import ResourceTree
 from bwtui.ui.theming import install_themes
 
 if TYPE_CHECKING:
+    from bwtui.demo import DemoEnv
+    from bwtui.ui.chart_panel import ChartPanel
     from bwtui.ui.first_run import DemoFactory
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
@@ -459,6 +458,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
 
     def action_help(self) -> None:
         """? / F1: the help screen."""
+        from bwtui.ui.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(ascii_only=self.ascii_only))
 
@@ -517,8 +518,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return chart_keys_active(self, str(parameters[0])) if action == "chart" else True
 
-    @on(ChartPanel.PeriodWanted)
-    def _period_wanted(self, message: ChartPanel.PeriodWanted) -> None:
+    def on_chart_panel_period_wanted(self, message: ChartPanel.PeriodWanted) -> None:
         if message.period != self.period:
             self._use_period(message.period)
 
@@ -555,6 +555,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
 
     # ----- the demo and new accounts ---------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        from bwtui.ui.help import DEMO_COMMAND, PALETTE
+
         yield from super().get_system_commands(screen)
         offer_demo = self.demo_factory is not None and self.demo_env is None and not self.runtimes
         for title, help_text, action in (*PALETTE, *([DEMO_COMMAND] if offer_demo else [])):

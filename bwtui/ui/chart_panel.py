@@ -104,6 +104,8 @@ class ChartPanel(Vertical):
     def on_mount(self) -> None:
         for panel in self.query(TextPanel):
             panel.ascii_only = self.ascii_only
+        if self.state is not None:
+            self.redraw()  # shown before it was mounted (it is made when first needed)
 
     @property
     def host(self) -> ChartHost:

@@ -1,16 +1,17 @@
 """The main pane for the selected resource: sparklines, the chart area, usage and errors.
 
 Every part keeps the signature of what it last drew and redraws only when that changes. The
-chart area (window, time cursor, compare overlay) is :class:`~bwtui.ui.chart_panel.ChartPanel`.
+chart area (window, time cursor, compare overlay) is :class:`~bwtui.ui.chart_panel.ChartPanel`,
+made (and the chart modules imported) the first time a resource is shown here or a chart key
+needs it: the overview, a big fleet's first view, never does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
@@ -26,16 +27,17 @@ from bwtui.session.detail_text import (
     pool_of,
     rate_line,
 )
-from bwtui.session.p95_lines import p95_lines
 from bwtui.session.rows import ResourceRows, data_age_s
 from bwtui.session.status import ALERT_MARKS, ALERT_STYLES, STATUS_STYLES, STATUS_WORDS, glyph, marked_glyph
 from bwtui.session.store import Key, MonitorStore
 from bwtui.session.usage_text import join_lines, usage_lines
 from bwtui.text import safe_text
-from bwtui.ui.chart_panel import ChartPanel
 from bwtui.ui.text_panel import TextPanel
 
-__all__ = ["ChartPanel", "ResourceDetail", "SparkBar", "TextPanel"]
+if TYPE_CHECKING:
+    from bwtui.ui.chart_panel import ChartPanel
+
+__all__ = ["ResourceDetail", "SparkBar", "TextPanel"]
 
 
 class SparkBar(Widget):
@@ -83,6 +85,7 @@ class ResourceDetail(Vertical):
         self.account: str | None = None
         self.period = Period.DAY
         self.bytes_mode = False
+        self._chart_panel: ChartPanel | None = None
 
     def compose(self) -> ComposeResult:
         yield TextPanel(id="detail-title")
@@ -97,8 +100,7 @@ class ResourceDetail(Vertical):
                                    classes="spark-inline")
                 yield SparkBar(ascii_only=self.ascii_only, id=f"spark-{direction}",
                                classes="spark-full")
-        yield ChartPanel(now=self.now, ascii_only=self.ascii_only, id="chart-panel")
-        yield TextPanel(id="usage")
+        yield TextPanel(id="usage")  # the chart area goes before it when first needed
 
     def on_mount(self) -> None:
         for panel in self.query(TextPanel):
@@ -135,8 +137,7 @@ class ResourceDetail(Vertical):
         return self.query_one(f"#{widget_id}", TextPanel)
 
     def _set_visible(self, resource_parts: bool) -> None:
-        for selector in ("#rates", "#chart-panel", "#usage"):
-            widget = self.query_one(selector)
+        for widget in self.query("#rates, #chart-panel, #usage"):
             if widget.display != resource_parts:
                 widget.display = resource_parts
 
@@ -265,13 +266,20 @@ class ResourceDetail(Vertical):
 
     @property
     def chart(self) -> ChartPanel:
-        return self.query_one(ChartPanel)
+        """The chart area, made the first time it is asked for (between the rates and usage)."""
+        if self._chart_panel is None:
+            from bwtui.ui.chart_panel import ChartPanel
+
+            self._chart_panel = ChartPanel(now=self.now, ascii_only=self.ascii_only, id="chart-panel")
+            usage = self.query_one("#usage")
+            self._chart_panel.display = usage.display  # hidden with it under an account's summary
+            self.mount(self._chart_panel, before=usage)
+        return self._chart_panel
 
     def _chart(self, state: ResourceState) -> None:
         self.chart.show(state, bytes_mode=self.bytes_mode)
 
-    @on(ChartPanel.Changed)
-    def _chart_figures_changed(self) -> None:
+    def on_chart_panel_changed(self) -> None:
         state = self.store.states.get(self.key) if self.key is not None else None
         if state is not None:
             self._usage(state)
@@ -293,12 +301,15 @@ class ResourceDetail(Vertical):
             if extra is not None:
                 text.append("\n")
                 text.append_text(extra)
-        lines = p95_lines(self.chart.p95, bytes_mode=self.bytes_mode)
-        if lines:
+        p95 = self._chart_panel.p95 if self._chart_panel is not None else None
+        if p95 is not None:  # computed by the chart area, whose modules are loaded by then
+            from bwtui.session.p95_lines import p95_lines
+
             text.append("\n")
-            text.append_text(Text.assemble(*lines))
+            text.append_text(Text.assemble(*p95_lines(p95, bytes_mode=self.bytes_mode)))
         self._panel("usage").set_text(text)
 
     def on_resize(self) -> None:
         self.refresh_data()  # the usage panel is compact on a short terminal
+
 

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 
 from bwtui.config import AccountConfig
-from bwtui.demo import DemoEnv
 from bwtui.paths import default_config_file
 from bwtui.runtime import AccountRuntime, build_runtime
 
 if TYPE_CHECKING:
+    from bwtui.demo import DemoEnv
     from bwtui.ui.first_run import FirstRunScreen
 
 
