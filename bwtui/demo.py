@@ -73,7 +73,7 @@ def start_demo(
         from bwtui.paths import state_dir
 
         reset_at = altostrat_reset_at(time.time(), state_dir())
-    config = {"altostrat_reset_at": reset_at, "seed": seed, "hivelocity_services": services,
+    config: dict[str, Any] = {"altostrat_reset_at": reset_at, "seed": seed, "hivelocity_services": services,
               "altostrat_instances": instances, "speed": speed, "hostile_names": hostile_names,
               "hetzner_servers": hetzner_servers, "vultr_instances": vultr_instances}
     simulator: object | None = None
@@ -125,5 +125,5 @@ def _child_simulator(config: dict[str, Any]) -> Any:
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
     except OSError:
-        log = None  # type: ignore[assignment]
+        return SimulatorProcess(config)  # no state dir: its complaints go nowhere
     return SimulatorProcess(config, log=log)

@@ -32,7 +32,8 @@ _HOMES = {
     "serve_in_thread": "bwtui.simulator.server",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = ["Fault", "LoggedRequest", "RunningServer", "Simulator", "SimulatorConfig", "faults",
+           "serve", "serve_in_thread"]
 
 
 def __getattr__(name: str) -> Any:
