@@ -73,9 +73,10 @@ def start_demo(
         from bwtui.paths import state_dir
 
         reset_at = altostrat_reset_at(time.time(), state_dir())
-    config: dict[str, Any] = {"altostrat_reset_at": reset_at, "seed": seed, "hivelocity_services": services,
-              "altostrat_instances": instances, "speed": speed, "hostile_names": hostile_names,
-              "hetzner_servers": hetzner_servers, "vultr_instances": vultr_instances}
+    config: dict[str, Any] = {
+        "altostrat_reset_at": reset_at, "seed": seed, "hivelocity_services": services,
+        "altostrat_instances": instances, "speed": speed, "hostile_names": hostile_names,
+        "hetzner_servers": hetzner_servers, "vultr_instances": vultr_instances}
     simulator: object | None = None
     if separate_process:
         if clock is not None:
