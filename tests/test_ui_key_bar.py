@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from rich.segment import Segment
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input
@@ -125,6 +126,30 @@ async def test_a_key_that_does_not_fit_is_left_out_whole() -> None:
         await pilot.pause()
         await pilot.pause()
         assert bottom_text(app) == " q Quit    "
+
+
+async def test_the_mouse_wheel_brings_in_the_keys_left_out() -> None:
+    app = Keys(KeyBar)
+    async with app.run_test(size=(40, 5)) as pilot:
+        app.set_focus(None)
+        await pilot.pause()
+        bar = app.query_one(KeyBar)
+
+        async def wheel(event: type[events.MouseEvent]) -> list[str]:
+            bar.post_message(event(bar, 1, 0, 0, 0, 0, False, False, False))
+            await pilot.pause()
+            return bottom_text(app).split()[:-2]  # the palette's key stays
+
+        assert await wheel(events.MouseScrollDown) == ["o", "Overview", "l", "Locked"]
+        assert await wheel(events.MouseScrollRight) == ["l", "Locked", "^r", "Refresh"]
+        assert await wheel(events.MouseScrollDown) == ["^r", "Refresh", "?!", "[b]Help[/b]"]
+        assert await wheel(events.MouseScrollDown) == ["^r", "Refresh", "?!", "[b]Help[/b]"]  # the last
+        await pilot.click(KeyBar, offset=(2, 0))
+        assert app.pressed == ["r"]
+        assert await wheel(events.MouseScrollUp) == ["l", "Locked", "^r", "Refresh"]
+        await wheel(events.MouseScrollLeft)
+        await wheel(events.MouseScrollUp)
+        assert await wheel(events.MouseScrollUp) == ["q", "Quit", "o", "Overview"]
 
 
 async def test_a_click_presses_the_key_under_it_and_a_disabled_key_rings() -> None:

@@ -7,9 +7,11 @@ key. Textual's footer rebuilds all its key widgets (each styled, laid out and mo
 shown keys change, as they do when the filter box takes or gives up focus; this bar redraws one
 line, and only when what it shows has changed.
 
-A key that does not fit is left out whole (Textual's footer cut the last one in half). A click
-on a key presses it (a disabled key rings the bell), as in the footer; hovering a key
-highlights it and shows the binding's tooltip. Texts are drawn as given, never as markup.
+A key that does not fit is left out whole (Textual's footer cut the last one in half); the
+mouse wheel over the bar brings the left-out keys in, a key at a time, as it scrolled the
+footer. A click on a key presses it (a disabled key rings the bell), as in the footer; hovering
+a key highlights it and shows the binding's tooltip. Texts are drawn as given, never as markup.
+Binding groups (which bwtui does not use) show as separate keys.
 """
 
 from __future__ import annotations
@@ -91,23 +93,23 @@ class Span:
     palette: bool = False
 
 
-def arrange(shown: ShownKeys, width: int) -> list[Span]:
-    """The keys that fit in ``width`` cells, whole: the palette's key at the right end, then
-    the others from the left until the next one would not fit."""
+def arrange(shown: ShownKeys, width: int, skip: int = 0) -> tuple[list[Span], bool]:
+    """The keys that fit in ``width`` cells, whole, from the left (after the first ``skip``)
+    until the next would not fit, then the palette's key at the right end; and whether some
+    were left out at the right."""
+    palette = shown.palette if shown.palette is not None and palette_width(shown.palette) <= width else None
+    room = width - palette_width(palette) if palette is not None else width
     spans: list[Span] = []
-    room = width
-    if shown.palette is not None and palette_width(shown.palette) <= width:
-        room = width - palette_width(shown.palette)
-        spans.append(Span(room, width, shown.palette, palette=True))
     x = 0
-    for key in shown.keys:
-        end = x + key_width(key)
-        if end > room:
+    for key in shown.keys[skip:]:
+        if x + key_width(key) > room:
             break
-        spans.append(Span(x, end, key))
-        x = end
-    spans.sort(key=lambda span: span.start)
-    return spans
+        spans.append(Span(x, x + key_width(key), key))
+        x += key_width(key)
+    cut = len(spans) < len(shown.keys[skip:])
+    if palette is not None:
+        spans.append(Span(room, width, palette, palette=True))
+    return spans, cut
 
 
 def cascade(chain: Iterable[StylesBase]) -> Style:
@@ -181,7 +183,8 @@ class KeyBar(Widget, can_focus=False):
         self._shown = ShownKeys()
         self._update_due = False
         self._hover: ShownKey | None = None
-        self._spans: tuple[tuple[ShownKeys, int], list[Span]] | None = None
+        self._skip = 0  # keys scrolled out at the left
+        self._spans: tuple[tuple[ShownKeys, int, int], tuple[list[Span], bool]] | None = None
         self._line: tuple[tuple[object, ...], Strip] | None = None
         self._styles: dict[tuple[str, ...], Style] = {}
 
@@ -192,7 +195,7 @@ class KeyBar(Widget, can_focus=False):
 
     def key_at(self, x: int) -> ShownKey | None:
         """The key drawn at cell ``x`` (as last drawn), if any."""
-        for span in self._arranged():
+        for span in self._arranged()[0]:
             if span.start <= x < span.end:
                 return span.key
         return None
@@ -220,6 +223,7 @@ class KeyBar(Widget, can_focus=False):
         shown = shown_keys(self.screen, self.app)
         if shown != self._shown:
             self._shown = shown
+            self._skip = 0
             self.refresh()
 
     def notify_style_update(self) -> None:
@@ -228,9 +232,9 @@ class KeyBar(Widget, can_focus=False):
         super().notify_style_update()
 
     # ----- drawing ---------------------------------------------------------------------------
-    def _arranged(self) -> list[Span]:
-        """The spans of the keys as drawn at the bar's width."""
-        fitted = (self._shown, self.size.width)
+    def _arranged(self) -> tuple[list[Span], bool]:
+        """The spans of the keys as drawn at the bar's width, and whether some were cut."""
+        fitted = (self._shown, self.size.width, self._skip)
         if self._spans is None or self._spans[0] != fitted:
             self._spans = (fitted, arrange(*fitted))
         return self._spans[1]
@@ -259,10 +263,10 @@ class KeyBar(Widget, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        signature = (self._shown, width, self._hover)
+        signature = (self._shown, width, self._skip, id(self._hover))
         if self._line is not None and self._line[0] == signature:
             return self._line[1]
-        spans = self._arranged()
+        spans, _cut = self._arranged()
         segments: list[Segment] = []
         x = 0
         for span in spans:
@@ -305,6 +309,30 @@ class KeyBar(Widget, can_focus=False):
 
     def on_leave(self, event: events.Leave) -> None:
         self._hover_over(None)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._scroll(1, event)
+
+    def on_mouse_scroll_right(self, event: events.MouseScrollRight) -> None:
+        self._scroll(1, event)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._scroll(-1, event)
+
+    def on_mouse_scroll_left(self, event: events.MouseScrollLeft) -> None:
+        self._scroll(-1, event)
+
+    def _scroll(self, step: int, event: events.MouseEvent) -> None:
+        """Bring in the next left-out key (``step`` 1) or the previous one (-1)."""
+        if (step > 0 and self._arranged()[1]) or (step < 0 and self._skip > 0):
+            self._skip += step
+            self._hover = None
+            self.refresh()
+            event.stop()
+            event.prevent_default()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._skip = 0
 
     def _hover_over(self, key: ShownKey | None) -> None:
         if key is self._hover:
