@@ -29,7 +29,7 @@ from bwtui import config_edit, secrets
 from bwtui.config import AccountConfig, Config, ConfigError, account_name_problem, base_url_problem, env_key
 from bwtui.text import safe_text
 from bwtui.token_check import Checker, CheckResult, TokenInputError, check_token, clean_token
-from bwtui.ui.footer import KeyFooter
+from bwtui.ui.key_bar import KeyBar
 
 DEFAULT_BASE_URLS: Mapping[str, str] = {
     "hivelocity": "https://core.hivelocity.net/api/v2",
@@ -187,7 +187,7 @@ class AddAccountScreen(ModalScreen[AccountConfig | None]):
                 yield Button("Save without storing the token", variant="warning", id="add-save-no-token",
                              compact=True)
                 yield Button("Cancel", id="add-cancel", compact=True)
-        yield KeyFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#add-save-no-token").display = False

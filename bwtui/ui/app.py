@@ -54,7 +54,7 @@ from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
 from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.visible import VISIBLE_CHECK_S, VisibleReporter
 from bwtui.ui.first_selection import FirstSelectionMixin
-from bwtui.ui.footer import KeyFooter
+from bwtui.ui.key_bar import KeyBar
 from bwtui.ui.header import NARROW_HEADER, HeaderBar
 from bwtui.ui.choices import ChoicesMixin
 from bwtui.ui.look import LookMixin
@@ -210,7 +210,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         yield MonitorBody(self.store, self.session.rows, now=self.clock.now,
                           billing_text=self._billing_text, filter_changed=self._filter_changed,
                           ascii_only=self.ascii_only, id="body")
-        yield KeyFooter()
+        yield KeyBar()
 
     def _fatal_error(self) -> None:
         """Textual's crash report, without local variables (a frame may hold an API token) and

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from bwtui.demo import DemoEnv
 from bwtui.text import safe_text
-from bwtui.ui.footer import KeyFooter
+from bwtui.ui.key_bar import KeyBar
 
 DemoFactory = Callable[[], DemoEnv]
 
@@ -91,7 +91,7 @@ class FirstRunScreen(Screen[None]):
             with Center():
                 yield Static(first_run_text(self.config_path), id="first-run-text")
             yield Static("", id="first-run-status")
-        yield KeyFooter()
+        yield KeyBar()
 
     def set_status(self, message: str, *, error: bool = False) -> None:
         self.query_one("#first-run-status", Static).update(
