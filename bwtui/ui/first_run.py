@@ -35,7 +35,7 @@ def first_run_text(config_path: Path | None) -> Text:
     text.append("Welcome to bwtui\n\n", style="bold")
     text.append("No account is configured yet.\n\n")
     text.append("  d", style="bold reverse")
-    text.append("  try the demo now: simulated Hivelocity and Altostrat APIs on this machine\n")
+    text.append("  try the demo now: four simulated providers on this machine\n")
     text.append("  a", style="bold reverse")
     text.append("  add an account here: the key is checked with the provider before it is saved\n")
     text.append("  q", style="bold reverse")
@@ -99,7 +99,7 @@ class FirstRunScreen(Screen[None]):
         )
 
     def action_start_demo(self) -> None:
-        """d: start the simulated accounts (in a thread: the simulator takes a moment)."""
+        """d: start the simulated accounts (in a worker: starting them takes a moment)."""
         if self.demo_factory is None:
             self.set_status("The demo is not available here.", error=True)
             return
