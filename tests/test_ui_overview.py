@@ -389,3 +389,38 @@ async def test_rows_listed_before_their_data_take_the_sort_order_as_soon_as_the_
         outs = [app.store.rates(k)[1] for k in app.overview.ordered_keys]
         assert None not in outs and outs == sorted(outs, reverse=True)
         assert not app.session.rows.sorted_blind
+
+
+async def test_an_automatic_re_sort_repaints_only_the_lines_whose_row_moved(monkeypatch: Any) -> None:
+    """A row that climbs past four others changes five lines; the rest of the table is not
+    written again (a whole-table redraw every few seconds was most of the idle output)."""
+    from textual.geometry import Region
+
+    from bwtui.events import ResourceUpdated
+    from ui_support import T0, make_state
+
+    app = fake_app(named_script())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview(pilot, app)
+        table = app.overview
+        before = list(table.ordered_keys)
+        climber = before[4]
+        fastest_seed = next(seed for seed, key in enumerate(
+            [r.key for view in app.store.accounts.values() for r in view.resources]) if key == before[0])
+        app.poller.emit(ResourceUpdated(make_state(app.store.states[climber].resource, fastest_seed, T0)))
+        await pilot.pause()
+        painted: list[Region] = []
+        original = type(table).refresh
+
+        def recording(self: Any, *regions: Region, **kwargs: Any) -> Any:
+            if self is table:
+                painted.extend(regions or [Region(0, 0, 10_000, 10_000)])
+            return original(self, *regions, **kwargs)
+
+        monkeypatch.setattr(type(table), "refresh", recording)
+        table.apply_sort()
+        after = list(table.ordered_keys)
+        moved = [y for y, (old, new) in enumerate(zip(before, after)) if old != new]
+        assert after[0] == climber and moved == [0, 1, 2, 3, 4]
+        assert {region.y - 1 for region in painted} == set(moved)  # (the cursor's lines among them)
+        assert all(region.height == 1 for region in painted)

@@ -16,6 +16,7 @@ highlighted resource keeps the cursor and its place on screen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import zip_longest
 from time import monotonic
 from typing import Any, ClassVar
 
@@ -475,14 +476,18 @@ class OverviewTable(ScrollView, can_focus=True):
         screen_line = self._cursor_screen_line()
         if not self.rows.resort() and self._order == self.rows.ordered():
             return
-        self._after_sort(screen_line)
+        self._after_sort(screen_line, moved_only=True)
 
-    def _after_sort(self, screen_line: int | None = None) -> None:
+    def _after_sort(self, screen_line: int | None = None, *, moved_only: bool = False) -> None:
+        """Show the rows in their new order. ``moved_only`` (the same sort, new figures): repaint
+        only the lines that now show another row, since a row draws the same wherever it sits;
+        two rows trading places are two lines, not the whole table, on screen and over SSH."""
         if screen_line is None:
             screen_line = self._cursor_screen_line()
+        top_before = round(self.scroll_y)
+        shown_before = self._order[top_before:top_before + self._body_height()]
         self._order = self.rows.ordered()
         self._index = None
-        self._strips.clear()
         if self.follow_top or self._cursor is None:
             self._set_cursor(0 if self._order else None)
             self.scroll_to(y=0, animate=False, immediate=True)
@@ -493,7 +498,15 @@ class OverviewTable(ScrollView, can_focus=True):
             elif screen_line is not None and 0 <= screen_line < self._body_height():
                 top = max(0, min(index - screen_line, len(self._order) - self._body_height()))
                 self.scroll_to(y=top, animate=False, immediate=True)
-        repaint_lines(self)
+        top = round(self.scroll_y)
+        if not moved_only or top != top_before:
+            repaint_lines(self)
+            return
+        shown = self._order[top:top + self._body_height()]
+        width = self.scrollable_content_region.width
+        for y, (before, after) in enumerate(zip_longest(shown_before, shown)):
+            if before != after:
+                self.refresh(Region(0, 1 + y, width, 1))
 
     def _cursor_screen_line(self) -> int | None:
         index = self._position(self._cursor) if self._cursor is not None else None
