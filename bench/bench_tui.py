@@ -337,7 +337,8 @@ def markdown_table(
         f"{os.cpu_count()}-core machine: `bwtui --demo --demo-size {args.size}` "
         f"{'at real speed' if args.demo_speed == 1 else f'at {args.demo_speed:g}× demo speed'}, "
         f"idle window {args.duration:.0f} s after a {args.warmup:.0f} s warm-up. The demo serves "
-        "its simulated APIs from the same process, so their cost is included in bwtui's column.",
+        "its simulated APIs from a child process: bwtui's column is the monitor's process (what a "
+        "user with real accounts runs); the simulator's figures are printed above the table.",
         "",
         "| Figure | Target | bwtui | btop |",
         "|---|---|---|---|",
