@@ -7,7 +7,8 @@ generations; the full one runs from :meth:`RestingCollector.tick` once the user 
 key for :data:`REST_S` (every :data:`EVERY_S` at most), and regardless after :data:`LONGEST_S` so
 memory stays bounded under constant typing. What survives a collection is frozen (``gc.freeze``):
 the next ones walk only what was made since, a few milliseconds instead of 70, and every
-:data:`WHOLE_EVERY`-th collection thaws everything first so garbage among old objects is found too.
+:data:`WHOLE_EVERY`-th collection thaws everything first so garbage among old objects is found too
+(the tenth, not the first: the first comes half a minute after start-up froze what it made).
 """
 
 from __future__ import annotations
@@ -69,8 +70,10 @@ class RestingCollector:
         resting = now - self._input_at >= REST_S
         if not (since >= LONGEST_S or (resting and since >= EVERY_S)):
             return False
-        if self._collections % WHOLE_EVERY == 0:
-            self._gc.unfreeze()  # this time over every object, the oldest too
+        if self._collections % WHOLE_EVERY == WHOLE_EVERY - 1:
+            # This time over every object, the oldest too. Not the first time: what was frozen
+            # at start-up (modules, the app) was frozen moments ago and is walked at the tenth.
+            self._gc.unfreeze()
         self._gc.collect()
         self._gc.freeze()  # the survivors: the next collections need not walk them again
         self._collections += 1
