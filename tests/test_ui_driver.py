@@ -38,3 +38,26 @@ def test_the_monitor_runs_on_it_where_textual_would_use_its_linux_driver() -> No
     assert driver_for(HeadlessDriver) is HeadlessDriver  # a driver named elsewhere stays
     app = fake_app()
     assert app.driver_class is PromptEscapeDriver
+
+
+def test_the_exit_event_wakes_a_select_at_once_and_clearing_it_rearms_it() -> None:
+    import selectors
+    import time
+
+    from bwtui.ui.driver import WakingEvent
+
+    event = WakingEvent()
+    selector = selectors.SelectSelector()
+    selector.register(event.read_fd, selectors.EVENT_READ)
+    try:
+        assert selector.select(0) == []  # nothing yet: an idle select sleeps
+        event.set()
+        started = time.monotonic()
+        assert selector.select(5.0) and time.monotonic() - started < 1.0  # woken, not timed out
+        event.clear()
+        assert not event.is_set() and selector.select(0) == []  # re-armed for a resumed thread
+    finally:
+        selector.close()
+        event.close()
+    event.set()  # after close: still an event, no write to a closed (or reused) descriptor
+    assert event.is_set()
