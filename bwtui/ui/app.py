@@ -585,4 +585,3 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         self._remember_sort()  # a header click sorts too: the last sort is kept at exit
         await self.session.write_history()  # best effort: a failure only turns history off
         await self.source.aclose()
-

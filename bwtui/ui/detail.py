@@ -311,5 +311,3 @@ class ResourceDetail(Vertical):
 
     def on_resize(self) -> None:
         self.refresh_data()  # the usage panel is compact on a short terminal
-
-
