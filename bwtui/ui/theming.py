@@ -34,12 +34,28 @@ def install_themes(app: App[object], requested: str | None, colors: ColorDepth, 
     app.set_reactive(App.ansi_theme_dark, DARK_NAMED)
     app.set_reactive(App.ansi_theme_light, LIGHT_NAMED)
     chosen = themes.resolve(requested, colors, no_color)
-    app.theme = chosen
+    _set_theme_before_start(app, chosen)
     app.set_class(chosen == themes.MONO, "-mono")
     for name in list(app.available_themes):
         if name not in offered:
             app.unregister_theme(name)
     return chosen
+
+
+def _set_theme_before_start(app: App[object], name: str) -> None:
+    """Switch to theme ``name`` before the app runs: what ``App.theme``'s watcher does, but
+    without queueing a restyle. The app's first stylesheet parse reads the theme's variables
+    anyway; the watcher's queued ``refresh_css`` would parse the whole stylesheet again and
+    restyle every widget once more before the first frame, for the same result."""
+    app.set_reactive(App.theme, app._validate_theme(name))
+    theme = app.current_theme
+    classes = {cls: False for cls in app.classes if cls.startswith("-theme-")}
+    classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark,
+                    "-light-mode": not theme.dark})
+    app.update_classes(classes, update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)
+    app.stylesheet.set_variables(app.get_css_variables())
+    app.call_next(app.theme_changed_signal.publish, theme)
 
 
 def line_filters(app: App[object], textual: Sequence[LineFilter], *, no_color: bool,
