@@ -13,6 +13,9 @@ Issue 15 part 3, each figure measured in the same run as its peer, cold processe
 * the demo's first full frame in a pty against glances (target ≤ 0.5 s or ≤ 1.6× glances),
   the two started in turn (``--starts`` each), glances installed from PyPI into a throwaway
   venv under ``--cache`` when missing;
+* the stack's floor for that frame, started in turn with the two (``bench/stack_floor.py``: a
+  Textual app that draws one line once httpx, on its own thread, has fetched as many loopback
+  answers as the demo's first round asks for); what is above it is bwtui's own start-up;
 * RSS at 20 resources (the demo with 6 Hivelocity services) after the first frame and a short
   window (target ≤ 55 MB): the monitor's process, which is all a user with real accounts
   runs; the demo's simulator runs in a child process and its RSS is printed beside.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -32,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
+FIRST_ROUND_REQUESTS = 36  # what the demo at 20 resources asks before its first frame
 SETTLE_S = 0.5  # after each pty start: the last one's exit never overlaps the next one's start
 WATCHED = ("textual", "starlette", "uvicorn", "plotext", "httpx._main", "click", "rich", "pygments")
 TOKENS = {"hv": "demo-hv-key", "vpn": "alto_sk_demo", "hz": "demo-hz-token", "vultr": "demo-vultr-key"}
@@ -78,6 +83,7 @@ class Figures:
     imports: dict[str, list[str]] = field(default_factory=dict)
     demo_frame_s: float | None = None
     glances_frame_s: float | None = None
+    floor_frame_s: float | None = None  # bench/stack_floor.py: Textual + httpx, nothing else
     rss_20_mb: float | None = None
     rss_20_end_mb: float | None = None
     simulator_20_mb: float | None = None  # the demo's simulator, a child process: not counted
@@ -239,8 +245,9 @@ def measure_commands(runs: int, figures: Figures) -> None:
 
 # ----- the demo in a pty ------------------------------------------------------------------------
 def measure_demo(figures: Figures, glances: str | None, window_s: float, starts: int = 5) -> None:
-    """The demo's first full frame and glances', ``starts`` of each, alternated so a change in
-    the machine's load hits both alike; RSS after the first start's frame and its window."""
+    """The demo's first full frame, glances' and the stack floor's, ``starts`` of each,
+    alternated so a change in the machine's load hits all alike; RSS after the first start's
+    frame and its window."""
     import psutil
 
     from bench_fleet import full_frame, rss_mb, simulator_mb  # noqa: PLC0415 - pty helpers
@@ -248,36 +255,80 @@ def measure_demo(figures: Figures, glances: str | None, window_s: float, starts:
 
     frames: list[float] = []
     peer: list[float] | None = [] if glances is not None else None
+    floor: list[float] = []
     # 6 Hivelocity services, 6 Altostrat, 4 Hetzner, 4 Vultr: 20 resources
     argv = [sys.executable, "-m", "bwtui", "--demo", "--demo-size", "6"]
-    for _ in range(starts):
-        with PtySession(argv, cols=120, rows=40, cwd=REPO, env={"PYTHONPATH": str(REPO)}) as s:
-            at = s.wait_until(lambda: full_frame(s.screen.display, 20), 60.0,
-                              what="first full frame")
-            frames.append(at - s.started_at)
-            if figures.rss_20_mb is None:
-                proc = psutil.Process(s.pid)
-                figures.rss_20_mb = rss_mb(proc)
-                figures.simulator_20_mb = simulator_mb(proc)
-                time.sleep(window_s)
-                figures.rss_20_end_mb = rss_mb(proc)
-            s.send_keys("q")
-        time.sleep(SETTLE_S)
-        if peer is None:
-            continue
-        with PtySession([str(glances)], cols=120, rows=40, cwd=REPO) as s:
-            try:
-                at = s.wait_until(lambda: _glances_ready(s.screen.display), 60.0, what="glances")
-            except PtyTimeout as error:
-                figures.notes.append(f"glances drew no full frame: {str(error)[:120]}")
-                peer = None
+    with _floor_server() as floor_url:
+        floor_argv = [sys.executable, str(REPO / "bench" / "stack_floor.py"), floor_url,
+                      str(FIRST_ROUND_REQUESTS), f"X-API-KEY:{TOKENS['hv']}"]
+        for _ in range(starts):
+            with PtySession(argv, cols=120, rows=40, cwd=REPO, env={"PYTHONPATH": str(REPO)}) as s:
+                at = s.wait_until(lambda: full_frame(s.screen.display, 20), 60.0,
+                                  what="first full frame")
+                frames.append(at - s.started_at)
+                if figures.rss_20_mb is None:
+                    proc = psutil.Process(s.pid)
+                    figures.rss_20_mb = rss_mb(proc)
+                    figures.simulator_20_mb = simulator_mb(proc)
+                    time.sleep(window_s)
+                    figures.rss_20_end_mb = rss_mb(proc)
+                s.send_keys("q")
+            time.sleep(SETTLE_S)
+            with PtySession(floor_argv, cols=120, rows=40, cwd=REPO) as s:
+                at = s.wait_until(lambda: "answers fetched" in "\n".join(s.screen.display), 60.0,
+                                  what="the stack floor's line")
+                floor.append(at - s.started_at)
+                s.send_keys("\x03")
+            time.sleep(SETTLE_S)
+            if peer is None:
                 continue
-            peer.append(at - s.started_at)
-            s.send_keys("q")
-        time.sleep(SETTLE_S)
+            with PtySession([str(glances)], cols=120, rows=40, cwd=REPO) as s:
+                try:
+                    at = s.wait_until(lambda: _glances_ready(s.screen.display), 60.0,
+                                      what="glances")
+                except PtyTimeout as error:
+                    figures.notes.append(f"glances drew no full frame: {str(error)[:120]}")
+                    peer = None
+                    continue
+                peer.append(at - s.started_at)
+                s.send_keys("q")
+            time.sleep(SETTLE_S)
     figures.demo_frames_s = frames
     figures.demo_frame_s = median(frames)
     figures.glances_frame_s = median(peer) if peer else None
+    figures.floor_frame_s = median(floor) if floor else None
+
+
+@contextlib.contextmanager
+def _floor_server() -> Iterator[str]:
+    """``bwtui simulate`` in a child process (its CPU is not the measured program's, as the
+    demo's simulator is not): the URL of the listing the floor fetches."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bwtui", "simulate", "--port", str(port), "--services", "6",
+         "--rate-limit", "1000000"], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/hivelocity/api/v2/service/?status=all"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url, headers={"X-API-KEY": TOKENS["hv"]}, timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the floor's simulator did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def _glances_ready(display: Sequence[str]) -> bool:
@@ -342,6 +393,14 @@ def report(f: Figures, runs: int) -> str:
             f"| Demo start → first full frame, 20 resources | ≤ 0.5 s or ≤ 1.6× glances | "
             f"{f.demo_frame_s:.2f} s{ratio}{ok(target_ok)} | "
             f"{'glances %.2f s' % f.glances_frame_s if f.glances_frame_s else '—'} |")
+    if f.floor_frame_s is not None and f.demo_frame_s is not None:
+        versus = (f" = {f.floor_frame_s / f.glances_frame_s:.2f}× glances"
+                  if f.glances_frame_s else "")
+        lines.append(
+            f"| The stack's floor for that frame: Textual draws one line once httpx (own thread) "
+            f"has {FIRST_ROUND_REQUESTS} loopback answers | (what bwtui cannot go below) | "
+            f"demo = {f.demo_frame_s / f.floor_frame_s:.2f}× the floor | "
+            f"floor {f.floor_frame_s:.2f} s{versus} |")
     if f.rss_20_mb is not None:
         worst = max(f.rss_20_mb, f.rss_20_end_mb or 0)
         simulator = (f"the demo's simulator process: {f.simulator_20_mb:.0f} MB"
