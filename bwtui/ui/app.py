@@ -389,13 +389,16 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
 
     def _update_header(self) -> None:
         source = self.source.label if self._source_worker is not None else None
-        for header in self.query(HeaderBar):  # none before the app is composed
-            header.show(self.store, source=source, demo=self.is_demo, period=self.period,
-                        bytes_mode=self.bytes_mode,
-                        history_mark=store_mark(self.history, self.history_problem,
-                                                ascii_only=self.ascii_only),
-                        note=self.session.rows.filter_note(compact=0 < self.size.width < NARROW_HEADER),
-                        aside=self._sort_note())
+        try:  # by id: Textual caches that lookup (a query by type matched every widget)
+            header = self.query_one("#header", HeaderBar)
+        except NoMatches:  # before the app is composed
+            return
+        header.show(self.store, source=source, demo=self.is_demo, period=self.period,
+                    bytes_mode=self.bytes_mode,
+                    history_mark=store_mark(self.history, self.history_problem,
+                                            ascii_only=self.ascii_only),
+                    note=self.session.rows.filter_note(compact=0 < self.size.width < NARROW_HEADER),
+                    aside=self._sort_note())
 
     def _sort_note(self) -> str:
         """For a moment after ``s``, the new order: ``sorted by out rate, highest first``."""
