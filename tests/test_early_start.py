@@ -95,3 +95,38 @@ async def _wait_for_listing(source: Any) -> bool:
             if sink is not None and any(isinstance(e, AccountListed) for e in sink._events):
                 return True
             await asyncio.sleep(0.02)
+
+
+def test_the_sink_counts_the_resources_of_each_accounts_latest_held_listing() -> None:
+    sink = BufferedSink()
+    hv2, vpn = make_resources("hv-prod", "hivelocity", 2), make_resources("vpn", "altostrat", 3)
+    sink(AccountListed("hv-prod", "hivelocity", tuple(HV)))
+    sink(AccountListed("vpn", "altostrat", tuple(vpn)))
+    sink(AccountListed("hv-prod", "hivelocity", tuple(hv2)))  # the list changed: the new one
+    assert sink.listed() == 5
+    sink.attach(lambda event: None)
+    assert sink.listed() == 0  # handed on: the view knows them now
+
+
+async def test_a_fleet_listed_before_the_view_opens_on_the_overview_without_the_detail_first(
+        monkeypatch: Any) -> None:
+    """More than 15 resources listed while the UI loaded: the first view is the overview (not
+    the detail view, replaced a moment later, its pane and sidebar made and styled for nothing)."""
+    from bwtui.ui.app import BwtuiApp
+    from bwtui.ui.body import MonitorBody
+
+    shown: list[bool] = []
+    show = MonitorBody.show
+    monkeypatch.setattr(MonitorBody, "show", lambda self, *, overview, picked: (
+        shown.append(overview), show(self, overview=overview, picked=picked))[1])
+    with start_demo(services=12, instances=4, hetzner_servers=0, vultr_instances=0) as demo:
+        core = start_core(demo.runtimes, history=None)
+        async with asyncio.timeout(20):
+            while core.source.listed_early <= 15:
+                await asyncio.sleep(0.02)
+        app = BwtuiApp(demo.runtimes, demo=True, session=core.session, source=core.source)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert shown and all(shown)  # the overview from the first view on
+            assert app.view_mode == "overview" and app.screen.focused is app.overview
+        await core.source.aclose()

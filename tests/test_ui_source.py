@@ -20,6 +20,7 @@ class FeedSource:
 
     label = "via test feed"
     has_work = True
+    listed_early = 0
 
     def __init__(self) -> None:
         self.requests = FakePoller([], clock=FakeClock(), on_event=lambda event: None)

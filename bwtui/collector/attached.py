@@ -120,6 +120,10 @@ class AttachedSource:
         return True
 
     @property
+    def listed_early(self) -> int:
+        return 0  # nothing is listed before the view runs this source
+
+    @property
     def control(self) -> AttachedControl | None:
         return self._control if self._sink is not None else None
 

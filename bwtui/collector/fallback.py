@@ -94,6 +94,10 @@ class FallbackSource:
         return True
 
     @property
+    def listed_early(self) -> int:
+        return 0  # nothing is listed before the view runs this source
+
+    @property
     def can_poll_directly(self) -> bool:
         return self._direct and any(rt.client is not None for rt in self.runtimes)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bwtui.clock import Clock, RealClock
-from bwtui.events import PollEvent
+from bwtui.events import AccountListed, PollEvent
 from bwtui.poller import Poller
 from bwtui.polling.control import PollerControl, RunnablePoller
 from bwtui.polling.threaded import PollerThread, ThreadedPoller
@@ -62,6 +62,13 @@ class BufferedSink:
                 self._events.append(event)
                 return
         target(event)
+
+    def listed(self) -> int:
+        """Resources in the latest held listing of each account (0 once attached)."""
+        with self._lock:
+            latest = {event.account: len(event.resources) for event in self._events
+                      if isinstance(event, AccountListed)}
+        return sum(latest.values())
 
     def attach(self, target: EventSink) -> None:
         with self._lock:  # events arriving meanwhile wait, so none overtakes the kept ones
@@ -120,6 +127,10 @@ class LivePollerSource:
         if self._threaded is not None:
             self._threaded.start()
         return True
+
+    @property
+    def listed_early(self) -> int:
+        return self._early_sink.listed() if self._early_sink is not None else 0
 
     async def run(self, sink: EventSink) -> None:
         """Build the poller and poll until cancelled (a poller crash raises here)."""

@@ -61,6 +61,12 @@ class MonitorSource(Protocol):
         """Where user requests go; None while nothing runs."""
         ...
 
+    @property
+    def listed_early(self) -> int:
+        """How many resources the account listings waiting for the view hold (a source that
+        started before it, :mod:`bwtui.session.early`); 0 when none wait."""
+        ...
+
     async def run(self, sink: EventSink) -> None:
         """Deliver events to ``sink`` until cancelled; raise when the feed dies."""
         ...

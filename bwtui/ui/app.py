@@ -349,6 +349,15 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
                 or changes.history:
             self._update_header()
 
+    def first_view(self) -> str:
+        """The view to open on when none was remembered: the overview when the accounts hold
+        more than ``overview_threshold`` resources, as far as is known at mount (listings that
+        arrived before the view, the core having started first), else the detail view (the
+        overview takes over when a big list arrives). Opening on the detail view and switching
+        a moment later made and styled the detail pane and the sidebar for nothing."""
+        known = max(self.store.resource_count(), self.source.listed_early)
+        return "overview" if known > self.overview_threshold else "detail"
+
     def _account_listed(self, account: str) -> None:
         self._flush_ui()  # widgets first catch up with what arrived before this list
         self.tree.sync_account(account)

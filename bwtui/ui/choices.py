@@ -42,7 +42,7 @@ class ChoicesMixin(App[int]):
             app.session.rows.sort_column = prefs.sort
             app.session.rows.descending = bool(prefs.sort_descending)
         # A remembered view stays where it was put (no switch to the overview past 15 rows).
-        app._set_mode(prefs.view or "detail", chosen=prefs.view is not None)
+        app._set_mode(prefs.view or app.first_view(), chosen=prefs.view is not None)
 
     def _remember(self, **changes: Any) -> None:
         problem = self.prefs.remember(**changes)

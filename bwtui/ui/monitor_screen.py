@@ -1,5 +1,10 @@
 """The monitor's screen: a focus change restyles what it concerns, not the whole screen.
 
+The screen gives the focus to nothing by itself: the app focuses what its view shows (the
+overview's table, or the sidebar's tree) as it mounts. Textual's automatic focus went to the
+first focusable widget, the sidebar's tree, hidden in the overview: it was restyled for the
+focus and again for the blur when the table took it, before the first frame.
+
 Textual's ``Screen.focused`` is a reactive that repaints: every focus change (``/`` into the
 filter, ``Esc`` back to the table, ``o``, ``tab``) redrew every widget on screen a second time
 in the same frame, after the layout pass had drawn what changed. The focused and blurred
@@ -9,7 +14,7 @@ repaint.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -18,5 +23,7 @@ from textual.widget import Widget
 
 class MonitorScreen(Screen[Any]):
     """``Screen`` whose ``focused`` reactive does not repaint the whole screen."""
+
+    AUTO_FOCUS: ClassVar[str | None] = ""  # None would mean the app's "*"
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
