@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+import httpx
+import pytest
+
 from http_support import RecordingServer, json_reply
 
 from bwtui.providers.http import USER_AGENT, HeaderAuth, HttpApi, build_async_client
@@ -48,3 +51,26 @@ async def test_a_replaced_token_is_sent_from_the_next_request_on() -> None:
         finally:
             await api.aclose()
     assert [seen.headers["x-api-key"] for seen in server.seen] == ["tok-123456", "tok-654321"]
+
+
+@pytest.mark.parametrize("path", ["/servers/a%2Fb/metrics", "/list?fields=id"])
+@pytest.mark.parametrize("params", [
+    {"period": "day", "interface": "public", "step": 300},
+    {"cursor": "bmV4dD0x+/==", "per_page": 100},
+    {"start": "2026-01-01T00:00:00+00:00", "name": "ä b&c=d"},
+    {},
+])
+async def test_the_query_is_what_httpx_would_build_from_the_same_params(path, params) -> None:
+    sent: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url)
+        return httpx.Response(200, json=[])
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    api = HttpApi(base_url="https://api.example.com/v2", auth=HeaderAuth("X-API-KEY", "tok-123456"),
+                  http=http, clock=time.time, message_keys=())
+    await api.request_json("GET", path, params)
+    await http.aclose()
+    expected = http.build_request("GET", "https://api.example.com/v2" + path, params=params).url
+    assert sent == [expected] and str(sent[0]) == str(expected)
