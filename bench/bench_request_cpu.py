@@ -129,7 +129,8 @@ async def replayed(rounds: int, base: str) -> None:
         per_round.append(time.thread_time() - started)
     per_request = statistics.median(per_round) / count * 1000
     print(f"replayed rounds (no sockets): median {statistics.median(per_round) * 1000:.1f} ms "
-          f"for ~{count} calls = {per_request:.3f} ms per call")
+          f"for ~{count} calls = {per_request:.3f} ms per call (fastest round "
+          f"{min(per_round) / count * 1000:.3f})")
     for provider, values in later.items():
         print(f"  {provider:<11} median {statistics.median(values) * 1000:6.2f} ms per round")
     for client in recording + accounts:
@@ -153,7 +154,8 @@ async def main(rounds: int, base: str) -> None:
         per_round.append(time.thread_time() - started)
     per_request = statistics.median(per_round) / count * 1000
     print(f"later rounds: median {statistics.median(per_round) * 1000:.1f} ms for ~{count} "
-          f"calls = {per_request:.3f} ms per call (keep-alive)")
+          f"calls = {per_request:.3f} ms per call (keep-alive; fastest round "
+          f"{min(per_round) / count * 1000:.3f})")
     for provider, values in later.items():
         print(f"  {provider:<11} median {statistics.median(values) * 1000:6.2f} ms per round")
     for client in accounts:
