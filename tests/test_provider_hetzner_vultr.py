@@ -219,3 +219,23 @@ async def test_vultr_billing_uses_allowed_bandwidth_and_the_declared_price(vu):
     await client.aclose()
     fig = billing_for(first, usage, AccountConfig("vu", "vultr"), T0)
     assert fig.allowance_out_bytes == first.billing.allowance_out_bytes and fig.overage_usd_per_gb == 0.01
+
+
+@pytest.mark.parametrize("key", ["2026-11-02", "1999-12-31", "2024-02-29", "2026-1-5", "2026-01-5",
+                                 "2026-02-30", "2026-13-01", "0000-01-01", "2026/01/05", "2026-01-05x",
+                                 "+026-01-05", "2026-0a-05", "２０２６-01-05", ""])
+def test_vultr_days_read_as_strptime_reads_them(key):
+    from datetime import UTC, datetime
+
+    from bwtui.providers.vultr_parse import parse_bandwidth
+
+    body = {"bandwidth": {key: {"incoming_bytes": 1, "outgoing_bytes": 2}}}
+    try:
+        expected = datetime.strptime(key, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        with pytest.raises(ProviderError) as caught:
+            parse_bandwidth(body)
+        assert caught.value.kind is ErrorKind.BAD_RESPONSE and "YYYY-MM-DD" in caught.value.message
+    else:
+        (day,) = parse_bandwidth(body)
+        assert day.start == expected and type(day.start) is float

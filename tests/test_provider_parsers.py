@@ -20,6 +20,7 @@ from bwtui.providers.altostrat import parse_bandwidth, parse_instances
 from bwtui.providers.hivelocity_parse import (
     MAX_RATE_BPS,
     LegendRules,
+    UnitRules,
     parse_devices,
     parse_image,
     parse_series,
@@ -243,6 +244,35 @@ def test_null_nan_and_negative_rates_are_gaps_not_zeros():
     body = _body(["In", "Out"], [[None, float("nan")], [-5, 7]])
     series = parse_series(body, interface="public", requested_step_s=300)
     assert [(s.in_bps, s.out_bps) for s in series.samples] == [(None, None), (None, 7)]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (1.5, 1.5), (7, 7.0), (-0.0, -0.0), (0, 0.0), (1e15, 1e15),
+    (float("inf"), None), (float("-inf"), None), (float("nan"), None), (-0.5, None),
+    (1e15 + 1e3, None), (10**16, None), (True, None), (False, None), ("5", None), ([5], None),
+])
+def test_every_kind_of_rate_value_reads_as_a_rate_or_a_gap(value, expected):
+    body = _body(["In", "Out"], [[value, value]])
+    series = parse_series(body, interface="public", requested_step_s=300)
+    (sample,) = series.samples
+    assert (sample.in_bps, sample.out_bps) == (expected, expected)
+    assert all(type(rate) is float for rate in (sample.in_bps, sample.out_bps) if rate is not None)
+
+
+def test_rates_given_in_bytes_are_read_as_bits():
+    body = _body(["In", "Out"], [[2.5, 3]])
+    series = parse_series(body, interface="public", requested_step_s=300,
+                          units=UnitRules(totals="bits", rates="bytes"))
+    assert [(s.in_bps, s.out_bps) for s in series.samples] == [(20.0, 24.0)]
+
+
+def test_several_elements_add_up_per_time_and_keep_gaps():
+    first = _body(["In", "Out"], [[1, None], [2, 2]])[0]
+    second = {**_body(["In", "Out"], [[10, None], [None, 20], [30, 30]])[0], "interface": "eth1"}
+    first = {**first, "interface": "eth0"}
+    series = parse_series([first, second], interface="all", requested_step_s=300)
+    assert [(s.in_bps, s.out_bps) for s in series.samples] == [
+        (11.0, None), (2.0, 22.0), (30.0, 30.0)]
 
 
 def test_custom_legend_rules_are_settings():

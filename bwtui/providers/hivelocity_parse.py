@@ -393,14 +393,16 @@ def _step(metadata: dict[str, object]) -> int | None:
     return int(step)
 
 
-def _rate(row: list[object], column: int | None, factor: int) -> float | None:
-    if column is None or column >= len(row):
+def _rate(value: object, factor: int) -> float | None:
+    """A row's rate in bits/s, or None (a gap) for anything not a plausible rate.
+
+    JSON's floats skip :func:`finite_or_none`: NaN fails ``>= 0`` and infinity the ceiling, so
+    the answer is the same (it runs for every row of every series the poller reads)."""
+    number = value if type(value) is float else finite_or_none(value)
+    if number is None or not number >= 0:
         return None
-    value = finite_or_none(row[column])
-    if value is None or value < 0:
-        return None
-    value *= factor
-    return None if value > MAX_RATE_BPS else value
+    number *= factor
+    return None if number > MAX_RATE_BPS else number
 
 
 @dataclass(slots=True)
@@ -459,18 +461,22 @@ def _read_element(element: dict[str, object], rules: LegendRules, units: UnitRul
         if start is None and end is None:
             raise bad("rows carry no time column and metadata has neither start nor end")
     samples: dict[float, tuple[float | None, float | None]] = {}
+    time_col, in_col, out_col = cols.time, cols.inbound, cols.outbound
+    factor = units.rates_factor
     for index, row in enumerate(rows):
         if not isinstance(row, list):
             raise bad(f"bandwidthData row {index} is not a list")
-        if cols.time is not None:
-            t = _epoch(row[cols.time]) if cols.time < len(row) else None
+        size = len(row)
+        if time_col is not None:
+            t = _epoch(row[time_col]) if time_col < size else None
             if t is None:
                 raise bad(f"bandwidthData row {index} has no valid timestamp")
         elif start is not None:
             t = start + index * step  # type: ignore[operator]
         else:
             t = end - (len(rows) - 1 - index) * step  # type: ignore[operator]
-        rates = (_rate(row, cols.inbound, units.rates_factor), _rate(row, cols.outbound, units.rates_factor))
+        rates = (_rate(row[in_col], factor) if in_col < size else None,
+                 _rate(row[out_col], factor) if out_col < size else None)
         if t in samples:
             if not summing:
                 raise bad(f"bandwidthData rows share the time {t:.0f}: the rows do not say which "
@@ -523,6 +529,9 @@ def parse_series(
         totals.append(element.totals)
         label = _element_name(item) or interface
         warnings.extend(w for w in _units_check(element, units, f"series ({label})") if w not in warnings)
+        if not merged:  # the usual single element: adding to nothing changes nothing
+            merged.update(element.samples)
+            continue
         for t, (in_bps, out_bps) in element.samples.items():
             old_in, old_out = merged.get(t, (None, None))
             merged[t] = (_add(old_in, in_bps), _add(old_out, out_bps))
