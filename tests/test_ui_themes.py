@@ -103,3 +103,22 @@ async def test_ansi_colours_map_through_bwtuis_terminal_palettes_without_a_resty
         assert app.ansi_theme is getattr(theming, palette)
         truecolor = [f for f in app._filters if isinstance(f, ANSIToTruecolor)]
         assert truecolor and all(f._terminal_theme is getattr(theming, palette) for f in truecolor)
+
+
+async def test_starting_styles_each_header_widget_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen's first resume does not restyle what was styled as it mounted (Textual's
+    resume restyled every widget again before the first frame)."""
+    from textual.css.stylesheet import Stylesheet
+
+    from bwtui.ui.header import HeaderBar
+
+    styled: list[Any] = []
+    apply = Stylesheet.apply
+    monkeypatch.setattr(Stylesheet, "apply", lambda self, node, *a, **k: (
+        styled.append(node), apply(self, node, *a, **k))[1])
+    app = fake_app(standard_script())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        header = app.query_one(HeaderBar)
+        parts = [header, *header.query("*")]
+        assert len(parts) > 3 and all(styled.count(part) == 1 for part in parts)
