@@ -95,10 +95,10 @@ class ResourceDetail(Vertical):
         if self._built:
             return
         self._built = True
-        rates = Vertical(id="rates")
+        rates, usage = Vertical(id="rates"), TextPanel(id="usage")
+        rates.display = usage.display = False  # shown with a resource (made by a chart key: none yet)
         self.mount(TextPanel(id="detail-title"), TextPanel(id="detail-alert"),
-                   TextPanel(id="detail-error"), rates,
-                   TextPanel(id="usage"))  # the chart area goes before it when first needed
+                   TextPanel(id="detail-error"), rates, usage)  # the chart area goes before usage
         for direction in ("in", "out"):
             # On a short terminal the sparkline folds into its stats line (styles/app.tcss).
             row = Horizontal(classes="rate-row")
