@@ -3,7 +3,9 @@
 Every part keeps the signature of what it last drew and redraws only when that changes. The
 chart area (window, time cursor, compare overlay) is :class:`~bwtui.ui.chart_panel.ChartPanel`,
 made (and the chart modules imported) the first time a resource is shown here or a chart key
-needs it: the overview, a big fleet's first view, never does.
+needs it: the overview, a big fleet's first view, never does. The panels themselves (title,
+alert, error, rates, usage) are mounted the first time the pane is shown: until then it is one
+empty widget, and a start on the overview neither styles nor lays them out.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 
@@ -86,26 +87,28 @@ class ResourceDetail(Vertical):
         self.period = Period.DAY
         self.bytes_mode = False
         self._chart_panel: ChartPanel | None = None
+        self._built = False  # the panels are mounted (see _build_parts)
 
-    def compose(self) -> ComposeResult:
-        yield TextPanel(id="detail-title")
-        yield TextPanel(id="detail-alert")
-        yield TextPanel(id="detail-error")
-        with Vertical(id="rates"):
-            for direction in ("in", "out"):
-                # On a short terminal the sparkline folds into its stats line (styles/app.tcss).
-                with Horizontal(classes="rate-row"):
-                    yield TextPanel(id=f"stats-{direction}", classes="rate-stats")
-                    yield SparkBar(ascii_only=self.ascii_only, id=f"spark-{direction}-inline",
-                                   classes="spark-inline")
-                yield SparkBar(ascii_only=self.ascii_only, id=f"spark-{direction}",
-                               classes="spark-full")
-        yield TextPanel(id="usage")  # the chart area goes before it when first needed
-
-    def on_mount(self) -> None:
+    def _build_parts(self) -> None:
+        """Mount the panels, the first time they are needed (each level at once, so they can be
+        filled and laid out in the same frame)."""
+        if self._built:
+            return
+        self._built = True
+        rates, usage = Vertical(id="rates"), TextPanel(id="usage")
+        rates.display = usage.display = False  # shown with a resource (made by a chart key: none yet)
+        self.mount(TextPanel(id="detail-title"), TextPanel(id="detail-alert"),
+                   TextPanel(id="detail-error"), rates, usage)  # the chart area goes before usage
+        for direction in ("in", "out"):
+            # On a short terminal the sparkline folds into its stats line (styles/app.tcss).
+            row = Horizontal(classes="rate-row")
+            rates.mount(row, SparkBar(ascii_only=self.ascii_only, id=f"spark-{direction}",
+                                      classes="spark-full"))
+            row.mount(TextPanel(id=f"stats-{direction}", classes="rate-stats"),
+                      SparkBar(ascii_only=self.ascii_only, id=f"spark-{direction}-inline",
+                               classes="spark-inline"))
         for panel in self.query(TextPanel):
             panel.ascii_only = self.ascii_only
-        self.refresh_data()
 
     def show(self, key: Key | None, account: str | None = None) -> None:
         """Switch to a resource (or an account's summary when ``key`` is None)."""
@@ -117,6 +120,7 @@ class ResourceDetail(Vertical):
         """Redraw the parts whose data changed (nothing while hidden: showing it redraws)."""
         if not self.is_mounted or not self.display:
             return
+        self._build_parts()
         if self.key is None:
             self._show_account()
             return
@@ -270,6 +274,7 @@ class ResourceDetail(Vertical):
         if self._chart_panel is None:
             from bwtui.ui.chart_panel import ChartPanel
 
+            self._build_parts()
             self._chart_panel = ChartPanel(now=self.now, ascii_only=self.ascii_only, id="chart-panel")
             usage = self.query_one("#usage")
             self._chart_panel.display = usage.display  # hidden with it under an account's summary
