@@ -4,7 +4,8 @@ Runs ``bwtui --demo --demo-size N`` (N Hivelocity services on the demo's simulat
 speed, so polling runs the whole time) in a 120×40 pseudo-terminal read with pyte, and
 measures what issue 15 part 1 sets targets for:
 
-* start → first full frame (all N resources listed, per the header, and a rate on screen);
+* start → first full frame (all N resources listed, per the header, and a rate on screen),
+  the median of ``--starts`` starts (one start moves by up to half on this machine);
 * RSS of the monitor's process at the first frame and the highest sampled while polling (the
   demo's simulator runs in a child process, as a provider would: its RSS is printed beside,
   not counted, since a user with real accounts runs no simulator);
@@ -31,6 +32,7 @@ time goes.
 
     .venv/bin/python bench/bench_fleet.py [--size 5000] [--rounds 6] [--small 20]
                                           [--baseline /tmp/base] [--profile /tmp/prof]
+                                          [--starts 5]
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ class Run:
 
     label: str
     size: int
-    first_frame_s: float | None = None
+    first_frame_s: float | None = None  # the median over every start (see --starts)
+    first_frames_s: list[float] = field(default_factory=list)
     rss_first_mb: float | None = None
     rss_max_mb: float | None = None
     simulator_mb: float | None = None  # the demo's simulator process, beside the monitor's
@@ -235,6 +238,20 @@ def full_frame(display: Sequence[str], minimum: int = 1) -> bool:
             and RATE.search(shown) is not None)
 
 
+def first_frame_only(repo: Path, size: int) -> float | None:
+    """One more start, timed to its first full frame (the key rounds need only one start)."""
+    argv, env = argv_for(repo, size)
+    with PtySession(argv, cols=COLS, rows=ROWS, cwd=repo, env=env, raw_limit=1 << 20) as session:
+        try:
+            at = session.wait_until(lambda: full_frame(session.screen.display, size), 60.0,
+                                    what="first full frame")
+        except PtyTimeout:
+            return None
+        session.send_keys("q")
+    time.sleep(0.5)  # its exit never overlaps the next start
+    return at - session.started_at
+
+
 def measure(label: str, repo: Path, size: int, rounds: int, profile_dir: Path | None, *,
             note: bool = True, settled: bool = False) -> Run:
     run = Run(label, size)
@@ -356,8 +373,10 @@ def report(big: Run, small: Run | None, baseline: Run | None, load: str) -> str:
         "",
         "| Figure | Target | bwtui | peer |",
         "|---|---|---|---|",
-        f"| First full frame, {big.size:,} resources | ≤ 1.5 s | "
-        f"{fmt(big.first_frame_s, '{:.2f} s')}{verdict(big.first_frame_s, 1.5)} | — |",
+        f"| First full frame, {big.size:,} resources, median of {len(big.first_frames_s)} "
+        f"start{'s' if len(big.first_frames_s) != 1 else ''} | ≤ 1.5 s | "
+        f"{fmt(big.first_frame_s, '{:.2f} s')}{verdict(big.first_frame_s, 1.5)} | "
+        f"{', '.join(f'{s:.2f}' for s in big.first_frames_s) or '—'} s |",
         f"| RSS at first frame → highest while polling, {big.size:,} resources | ≤ 120 MB | "
         f"{fmt(big.rss_first_mb, '{:.1f}')} → {fmt(big.rss_max_mb, '{:.1f} MB')}"
         f"{verdict(big.rss_max_mb, 120)} | the demo's simulator process: "
@@ -414,6 +433,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, default=None,
                         help="another checkout to run the small rounds on (same run)")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy output directory")
+    parser.add_argument("--starts", type=int, default=5,
+                        help="starts timed to the first frame at --size (one start is noisy)")
     args = parser.parse_args(argv)
     # The pty reader notes each chunk's arrival while another thread parses it into the pyte
     # screen; a short switch interval lets the reader take the GIL within 1 ms of a chunk.
@@ -421,6 +442,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     compile_sources(REPO, *([args.baseline] if args.baseline else []))
     load = load_text()
     big = measure(f"bwtui {args.size}", REPO, args.size, args.rounds, args.profile)
+    if big.first_frame_s is not None:
+        big.first_frames_s = [big.first_frame_s]
+        for _ in range(args.starts - 1):
+            frame = first_frame_only(REPO, args.size)
+            if frame is not None:
+                big.first_frames_s.append(frame)
+        big.first_frame_s = statistics.median(big.first_frames_s)
     small = baseline = None
     if args.small:
         small = measure(f"bwtui {args.small}", REPO, args.small, args.rounds, None, settled=True)
