@@ -50,11 +50,9 @@ def collector_token() -> str | None:
 def tls_for(url: str) -> ssl.SSLContext:
     """The project's shared verifying context for https://, a bare one (no CA bundle to load:
     the costly part of making a client) for a plain-HTTP loopback collector."""
-    if url.startswith("https://"):
-        from bwtui.providers.http import shared_tls
+    from bwtui.providers.http import bare_tls, shared_tls
 
-        return shared_tls()
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return shared_tls() if url.startswith("https://") else bare_tls()
 
 
 def _headers(token: str | None) -> dict[str, str]:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -99,9 +98,9 @@ def counting_http(counters: RequestCounters, provider: str, account: str, *,
                   tls: bool = True) -> httpx.AsyncClient:
     """An AsyncClient like the providers' own (no redirects, the same limits, the shared TLS
     context; a bare one for a plain-HTTP loopback API) that counts requests."""
-    from bwtui.providers.http import shared_tls
+    from bwtui.providers.http import bare_tls, shared_tls
 
-    verify = shared_tls() if tls else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    verify = shared_tls() if tls else bare_tls()
     inner = httpx.AsyncHTTPTransport(limits=LIMITS, verify=verify)
     transport = CountingTransport(inner, counters, provider, account)
     return httpx.AsyncClient(follow_redirects=False, transport=transport)
