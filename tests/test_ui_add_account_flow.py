@@ -75,3 +75,41 @@ async def test_demo_started_from_first_run_never_writes_the_real_history(tmp_pat
             env.stop()
     assert store.keys() == []
     store.close()
+
+
+async def test_the_first_run_screen_offers_only_its_own_keys_then_the_monitor_offers_its() -> None:
+    """No account yet: the key bar lists the demo, add, quit and help keys, not the monitor's
+    (refresh, pause, periods...), which do nothing there; once the demo runs, they are back."""
+    from bwtui.demo import start_demo
+    from bwtui.ui.key_bar import KeyBar
+
+    started = []
+
+    def demo_factory():  # noqa: ANN202
+        env = start_demo(services=2, instances=1, hetzner_servers=0, vultr_instances=0)
+        started.append(env)
+        return env
+
+    def shown_keys() -> set[str]:
+        return {key for key, active in app.screen.active_bindings.items() if active.enabled}
+
+    app = BwtuiApp([], first_run=True, demo_factory=demo_factory)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            bar = app.screen.query_one(KeyBar).render_line(0).text
+            assert "Start the demo" in bar and "Refresh" not in bar and "Pause" not in bar
+            assert {"r", "p", "o", "1", "b"}.isdisjoint(shown_keys())
+            await pilot.press("r")  # nothing to refresh: no toast
+            await pilot.pause()
+            assert not app._notifications
+            await pilot.press("d")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if not isinstance(app.screen, FirstRunScreen) and app.store.states:
+                    break
+            assert {"r", "p", "o", "1", "b"} <= shown_keys()
+            assert "Refresh" in app.screen.query_one(KeyBar).render_line(0).text
+    finally:
+        for env in started:
+            env.stop()

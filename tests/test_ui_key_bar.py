@@ -254,7 +254,8 @@ async def test_a_remapped_key_shows_its_new_key_and_a_click_presses_it() -> None
         assert app.bytes_mode is True
 
 
-async def test_the_first_run_screen_shows_its_keys_first() -> None:
+async def test_the_first_run_screen_shows_only_its_own_keys() -> None:
+    """Not the monitor's (refresh, pause, periods...): nothing for them to act on there."""
     from bwtui.ui.app import BwtuiApp
 
     app = BwtuiApp([], first_run=True, demo_factory=lambda: None, clock=FakeClock())
@@ -262,8 +263,9 @@ async def test_the_first_run_screen_shows_its_keys_first() -> None:
         await pilot.pause()
         await pilot.pause()
         line = bottom_text(app)
-        assert line.startswith(" d Start the demo  a Add account  q Quit  ? Help  o Overview ")
+        assert line.startswith(" d Start the demo  a Add account  q Quit  ? Help  ")
         assert line.endswith("▏^p palette ")
+        assert line.split("▏")[0].split() == "d Start the demo a Add account q Quit ? Help".split()
 
 
 async def test_the_add_account_form_shows_save_and_cancel(tmp_path: Path) -> None:

@@ -71,6 +71,9 @@ if TYPE_CHECKING:
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
 SORT_NOTE_S = 2.0  # how long the header says the new order after `s`
+# The app's keys that act on the monitor's view and data (not quit, help, theme, accounts).
+MONITOR_ACTIONS = frozenset({"toggle_overview", "refresh", "refresh_all", "toggle_pause",
+                             "toggle_units", "period", "cycle_sort", "chart"})
 
 def _css_path() -> Path:
     """styles/app.tcss in the repository (editable install), else the package copy."""
@@ -528,6 +531,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         self.detail.chart.command(verb, arg)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MONITOR_ACTIONS and not getattr(self.screen, "MONITOR_KEYS", True):
+            return False  # e.g. the first-run screen: not run, not shown in the key bar
         return chart_keys_active(self, str(parameters[0])) if action == "chart" else True
 
     def on_chart_panel_period_wanted(self, message: ChartPanel.PeriodWanted) -> None:
