@@ -113,6 +113,22 @@ async def one_round(accounts: list, cpu: dict[str, list[float]]) -> int:
     return requests
 
 
+async def timed_rounds(accounts: list, rounds: int, label: str) -> None:
+    """Time ``rounds`` rounds on this thread's CPU clock; print per call and per provider."""
+    per_round: list[float] = []
+    later: dict[str, list[float]] = defaultdict(list)
+    count = 0
+    for _ in range(rounds):
+        started = time.thread_time()
+        count = await one_round(accounts, later)
+        per_round.append(time.thread_time() - started)
+    per_request = statistics.median(per_round) / count * 1000
+    print(f"{label}: median {statistics.median(per_round) * 1000:.1f} ms for ~{count} calls = "
+          f"{per_request:.3f} ms per call (fastest round {min(per_round) / count * 1000:.3f})")
+    for provider, values in later.items():
+        print(f"  {provider:<11} median {statistics.median(values) * 1000:6.2f} ms per round")
+
+
 async def replayed(rounds: int, base: str) -> None:
     """Record one round's answers, then time rounds served from them (no sockets)."""
     recorder = Recorder()
@@ -120,19 +136,7 @@ async def replayed(rounds: int, base: str) -> None:
     await one_round(recording, defaultdict(list))
     accounts = clients(base, lambda: httpx.AsyncClient(transport=replayer(recorder.answers)))
     await one_round(accounts, defaultdict(list))
-    per_round: list[float] = []
-    later: dict[str, list[float]] = defaultdict(list)
-    count = 0
-    for _ in range(rounds * 3):
-        started = time.thread_time()
-        count = await one_round(accounts, later)
-        per_round.append(time.thread_time() - started)
-    per_request = statistics.median(per_round) / count * 1000
-    print(f"replayed rounds (no sockets): median {statistics.median(per_round) * 1000:.1f} ms "
-          f"for ~{count} calls = {per_request:.3f} ms per call (fastest round "
-          f"{min(per_round) / count * 1000:.3f})")
-    for provider, values in later.items():
-        print(f"  {provider:<11} median {statistics.median(values) * 1000:6.2f} ms per round")
+    await timed_rounds(accounts, rounds * 3, "replayed rounds (no sockets)")
     for client in recording + accounts:
         await client.aclose()
 
@@ -145,19 +149,7 @@ async def main(rounds: int, base: str) -> None:
     first_cpu = time.thread_time() - started
     print(f"first round: {first_cpu * 1000:.1f} ms CPU, ~{first_requests} calls "
           f"(imports and connections included)")
-    per_round: list[float] = []
-    later: dict[str, list[float]] = defaultdict(list)
-    count = 0
-    for _ in range(rounds):
-        started = time.thread_time()
-        count = await one_round(accounts, later)
-        per_round.append(time.thread_time() - started)
-    per_request = statistics.median(per_round) / count * 1000
-    print(f"later rounds: median {statistics.median(per_round) * 1000:.1f} ms for ~{count} "
-          f"calls = {per_request:.3f} ms per call (keep-alive; fastest round "
-          f"{min(per_round) / count * 1000:.3f})")
-    for provider, values in later.items():
-        print(f"  {provider:<11} median {statistics.median(values) * 1000:6.2f} ms per round")
+    await timed_rounds(accounts, rounds, "later rounds (keep-alive)")
     for client in accounts:
         await client.aclose()
     await replayed(rounds, base)
