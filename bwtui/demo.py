@@ -33,6 +33,11 @@ class DemoEnv:
     def accounts(self) -> list[AccountConfig]:
         return [runtime.config for runtime in self.runtimes]
 
+    def ended(self) -> str | None:
+        """Why the simulator is gone, when it ran in a child process that exited; else None."""
+        ended = getattr(self._server, "ended", None)
+        return ended() if callable(ended) else None
+
     def stop(self) -> None:
         """Stop the loopback server (clients are closed by their owner)."""
         self._server.stop()  # type: ignore[attr-defined]

@@ -89,3 +89,40 @@ def test_a_sped_up_demo_s_clients_read_the_child_s_clock() -> None:
 def test_a_test_clock_cannot_cross_into_a_child() -> None:
     with pytest.raises(ValueError):
         start_demo(clock=lambda: 0.0, separate_process=True)
+
+
+async def test_a_simulator_that_dies_is_told_with_its_log_and_a_stopped_one_is_not(
+        tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every demo account failing to connect says little: the monitor tells once, as an error,
+    that the simulator stopped and where what it said is."""
+    import signal
+
+    from bwtui.ui.app import BwtuiApp
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    env = start_demo(services=2, instances=1, hetzner_servers=0, vultr_instances=0,
+                     separate_process=True)
+    app = BwtuiApp(env.runtimes, demo=True, demo_env=env)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(100):  # the demo's accounts listed: the simulator serves
+                await pilot.pause(0.05)
+                if app.store.states:
+                    break
+            assert env.ended() is None and not app._notifications
+            os.kill(env._server.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+            app.action_refresh_all()  # the next requests fail at once
+            told = []
+            for _ in range(200):
+                await pilot.pause(0.05)
+                told = [n for n in app._notifications if "simulator" in n.message]
+                if told:
+                    break
+            await pilot.pause(0.3)  # more failures come: still told once
+            told = [n for n in app._notifications if "simulator" in n.message]
+            assert len(told) == 1 and told[0].severity == "error"
+            assert "The demo's simulator stopped (exit code -9)" in told[0].message
+            assert "demo-simulator.log" in told[0].message
+    finally:
+        env.stop()
+    assert env.ended() is None  # stopped by us: nothing to tell

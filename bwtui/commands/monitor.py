@@ -90,8 +90,9 @@ def _start(args: argparse.Namespace) -> int:
             core = start_core(demo.runtimes, history=history)  # polling, while the UI imports
             from bwtui.ui.run import run_app
 
-            return run_app(demo.runtimes, demo=True, history=history, history_problem=problem,
-                           session=core.session, source=core.source, **look)
+            return run_app(demo.runtimes, demo=True, demo_env=demo, history=history,
+                           history_problem=problem, session=core.session, source=core.source,
+                           **look)
         finally:
             demo.stop()
             if history is not None:

@@ -34,12 +34,15 @@ class SimulatorProcess:
                  log: Path | None = None) -> None:
         sock = listen(host, 0)
         self.host = host
+        self.log: Path | None = None  # set once the log is open
+        self._stopping = False
         self.port: int = sock.getsockname()[1]
         spec = json.dumps({**config, "fd": sock.fileno()})
         stderr: IO[bytes] | int = subprocess.DEVNULL
         if log is not None:
             try:
                 stderr = log.open("wb")
+                self.log = log
             except OSError:
                 pass
         try:
@@ -60,8 +63,19 @@ class SimulatorProcess:
     def pid(self) -> int:
         return self._proc.pid
 
+    def ended(self) -> str | None:
+        """None while the child serves (or once :meth:`stop` ended it); else why the demo's
+        accounts cannot connect, for the user: its exit and where what it said is."""
+        code = self._proc.poll()
+        if code is None or self._stopping:
+            return None
+        said = f"; what it said is in {self.log}" if self.log is not None else ""
+        return (f"The demo's simulator stopped (exit code {code}){said}. Quit and start the "
+                "demo again.")
+
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """End the child and wait for it (killed if it outlasts ``timeout_s``)."""
+        self._stopping = True
         proc = self._proc
         if proc.stdin is not None and not proc.stdin.closed:
             proc.stdin.close()

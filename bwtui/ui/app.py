@@ -51,6 +51,7 @@ from bwtui.text import safe_text
 from bwtui.ui import messages as m
 from bwtui.ui.body import MonitorBody
 from bwtui.ui.chart_keys import CHART_BINDINGS, chart_keys_active
+from bwtui.ui.demo_watch import DemoWatchMixin
 from bwtui.ui.detail import ResourceDetail
 from bwtui.ui.visible import VISIBLE_CHECK_S, VisibleReporter
 from bwtui.ui.first_selection import FirstSelectionMixin
@@ -85,7 +86,7 @@ def _css_path() -> Path:
 
 
 class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, RestingGcMixin,
-               App[int]):
+               DemoWatchMixin, App[int]):
     """The full-screen monitor."""
 
     CSS_PATH = _css_path()
@@ -126,6 +127,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         clock: Clock | None = None,
         history: HistoryStore | None = None,
         demo: bool = False,
+        demo_env: DemoEnv | None = None,
         poller_factory: PollerFactory | None = None,
         source: MonitorSource | None = None,
         session: MonitorSession | None = None,
@@ -166,7 +168,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
             self.runtimes, clock=self.clock, factory=poller_factory,
             seed=lambda: self.session.history.seed)
         self._source_worker: Worker[None] | None = None
-        self.demo_env: DemoEnv | None = None
+        self.demo_env: DemoEnv | None = demo_env  # the first-run screen's `d` sets one too
         self.selected: Key | None = None
         self.selected_account: str | None = None
         self.period = Period.DAY
@@ -319,6 +321,7 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         events, more = self._inbox.take()
         for event in events:
             self._show(self.session.apply(event))
+        self._check_demo_simulator()
         if more:  # the rest on the next turn, after any key that came meanwhile
             self.post_message(m.PollEventsWaiting())
 

@@ -19,6 +19,7 @@ from bwtui.terminal import ColorDepth
 from bwtui.ui.app import BwtuiApp
 
 if TYPE_CHECKING:
+    from bwtui.demo import DemoEnv
     from bwtui.ui.first_run import DemoFactory
 
 
@@ -35,6 +36,7 @@ def run_app(
     clock: Clock | None = None,
     history: HistoryStore | None = None,
     demo: bool = False,
+    demo_env: DemoEnv | None = None,
     config_path: Path | None = None,
     history_problem: str | None = None,
     source: MonitorSource | None = None,
@@ -46,13 +48,15 @@ def run_app(
     store could not be opened. The caller owns (and closes) the store. ``source``: where the
     data comes from (default: poll ``runtimes`` from this process); ``session``: one started with
     ``source`` before the app (:func:`bwtui.session.early.start_core`).
+    ``demo_env``: the demo being shown (the app says so if its simulator process ends; stopped
+    when the app ends).
     """
     if not sys.stdout.isatty():
         print(NOT_A_TERMINAL, file=sys.stderr)
         return EXIT_USAGE
     app = BwtuiApp(runtimes, theme=theme, ascii=ascii, colors=colors, keymap=keymap, prefs=prefs,
                    demo_factory=demo_factory,
-                   first_run=first_run, clock=clock, history=history, demo=demo,
+                   first_run=first_run, clock=clock, history=history, demo=demo, demo_env=demo_env,
                    config_path=config_path, history_problem=history_problem, source=source,
                    session=session)
     from bwtui.ui.signals import run_with_exit_signals
