@@ -281,6 +281,9 @@ async def test_first_run_offers_demo_and_d_starts_it() -> None:
         def stop(self) -> None:
             started.append("stopped")
 
+        def ended(self) -> str | None:
+            return None  # its simulator serves
+
     from bwtui.ui.app import BwtuiApp
 
     def factory(rts, *, clock, on_event, history=None):  # noqa: ANN001, ANN202
