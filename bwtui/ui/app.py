@@ -72,9 +72,6 @@ if TYPE_CHECKING:
 
 OVERVIEW_THRESHOLD = 15  # more resources than this: the overview is the default view
 SORT_NOTE_S = 2.0  # how long the header says the new order after `s`
-# The app's keys that act on the monitor's view and data (not quit, help, theme, accounts).
-MONITOR_ACTIONS = frozenset({"toggle_overview", "refresh", "refresh_all", "toggle_pause",
-                             "toggle_units", "period", "cycle_sort", "chart"})
 
 def _css_path() -> Path:
     """styles/app.tcss in the repository (editable install), else the package copy."""
@@ -355,20 +352,11 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
                 or changes.history:
             self._update_header()
 
-    def first_view(self) -> str:
-        """The view to open on when none was remembered: the overview when the accounts hold
-        more than ``overview_threshold`` resources, as far as is known at mount (listings that
-        arrived before the view, the core having started first), else the detail view (the
-        overview takes over when a big list arrives). Opening on the detail view and switching
-        a moment later made and styled the detail pane and the sidebar for nothing."""
-        known = max(self.store.resource_count(), self.source.listed_early)
-        return "overview" if known > self.overview_threshold else "detail"
-
     def _account_listed(self, account: str) -> None:
         self._flush_ui()  # widgets first catch up with what arrived before this list
         self.tree.sync_account(account)
         self.overview.sync()
-        if not self._mode_chosen and self.store.resource_count() > self.overview_threshold:
+        if not self._mode_chosen and self.default_view() == "overview":
             self._set_mode("overview", chosen=False)
         self._auto_select()
 
@@ -534,8 +522,8 @@ class BwtuiApp(LookMixin, ChoicesMixin, NewAccountsMixin, FirstSelectionMixin, R
         self.detail.chart.command(verb, arg)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MONITOR_ACTIONS and not getattr(self.screen, "MONITOR_KEYS", True):
-            return False  # e.g. the first-run screen: not run, not shown in the key bar
+        if self._monitor_key_off(action):
+            return False
         return chart_keys_active(self, str(parameters[0])) if action == "chart" else True
 
     def on_chart_panel_period_wanted(self, message: ChartPanel.PeriodWanted) -> None:

@@ -66,10 +66,6 @@ def first_run_text(config_path: Path | None) -> Text:
 class FirstRunScreen(Screen[None]):
     """Shown instead of the monitor when no account exists; ``d`` starts the demo here."""
 
-    # The monitor's own keys (refresh, pause, periods, views, sort, chart) have nothing to act
-    # on here: the app neither runs nor lists them while this screen is up.
-    MONITOR_KEYS = False
-
     class DemoReady(Message):
         """The demo's simulated accounts are up: the app polls them from now on."""
 

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from bwtui.ui.first_run import FirstRunScreen
 
 
+# The app's keys that act on the monitor's view and data (not quit, help, theme, accounts):
+# nothing for them to act on while the first-run screen is up.
+MONITOR_ACTIONS = frozenset({"toggle_overview", "refresh", "refresh_all", "toggle_pause",
+                             "toggle_units", "period", "cycle_sort", "chart"})
+
+
 def _on_first_run_screen(app: App[int]) -> bool:
     """Whether the first-run screen is showing (it can only be once its module is loaded)."""
     module = sys.modules.get("bwtui.ui.first_run")
@@ -37,6 +43,11 @@ class NewAccountsMixin(App[int]):
     is_demo: bool
     demo_env: DemoEnv | None
     config_path: Path | None
+
+    def _monitor_key_off(self, action: str) -> bool:
+        """Whether ``action`` is one of the monitor's keys, off (neither run nor listed in the
+        key bar) because the first-run screen is up."""
+        return action in MONITOR_ACTIONS and _on_first_run_screen(self)
 
     def action_start_demo(self) -> None:
         """Start the demo (the first-run screen's ``d``, or the command palette)."""
